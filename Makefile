@@ -1,0 +1,71 @@
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/.tools/bin:$(PATH)
+
+DEPS := node_modules/.package-lock.json
+GRPCURL_VERSION ?= v1.9.4
+
+$(DEPS): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+.PHONY: install
+# install the npm dependencies when package-lock.json changed
+install: $(DEPS)
+
+.PHONY: api
+# generate the code that comes from the protos: messages, grpc-js definitions, HTTP routes, errors, openapi.yaml
+api: install
+	buf generate --template buf.gen.pkg.yaml
+	tsc -p tsconfig.codegen.json
+	find api test/api -name '*.ts' -delete
+	buf generate --template buf.gen.api.yaml
+	buf generate --template buf.gen.test.yaml
+
+.PHONY: build
+# compile everything to dist/
+build: install
+	rm -rf dist
+	tsc -p tsconfig.json
+
+.PHONY: run
+# install, build and start the service with configs/
+run: build
+	node --enable-source-maps dist/cmd/helloworld/main.js -conf configs
+
+.PHONY: tools
+# install grpcurl for the end-to-end test, where the machine has Go
+tools:
+	@if [ -x .tools/bin/grpcurl ]; then :; \
+	elif command -v go >/dev/null; then \
+	  echo "installing grpcurl $(GRPCURL_VERSION) into .tools/bin"; \
+	  GOBIN=$(CURDIR)/.tools/bin go install github.com/fullstorydev/grpcurl/cmd/grpcurl@$(GRPCURL_VERSION); \
+	else echo "notice: no Go on this machine; the grpcurl end-to-end test will be skipped"; fi
+
+.PHONY: test
+# install, build and run every test
+test: build tools
+	node --enable-source-maps --test --test-concurrency=2 $$(find dist -name '*.test.js' | sort)
+
+.PHONY: bench
+# measure the framework against bare express and bare grpc-js
+bench: build
+	node dist/bench/run.js
+
+.PHONY: help
+# show help
+help:
+	@echo ''
+	@echo 'Usage:'
+	@echo ' make [target]'
+	@echo ''
+	@echo 'Targets:'
+	@awk '/^[a-zA-Z\-_0-9]+:/ { \
+	helpMessage = match(lastLine, /^# (.*)/); \
+		if (helpMessage) { \
+			helpCommand = substr($$1, 0, index($$1, ":")-1); \
+			helpMessage = substr(lastLine, RSTART + 2, RLENGTH); \
+			printf "\033[36m%-22s\033[0m %s\n", helpCommand,helpMessage; \
+		} \
+	} \
+	{ lastLine = $$0 }' $(MAKEFILE_LIST)

@@ -1,0 +1,42 @@
+/** Flags are the command line of helloworld, in Go's flag syntax: -conf x, --conf x, -conf=x. */
+export interface Flags {
+  conf: string;
+  version: boolean;
+  help: boolean;
+}
+
+export const usage = `Usage of helloworld:
+  -conf string
+        config path, a file or a directory, eg: -conf config.yaml (default "configs")
+  -version
+        print the version and exit`;
+
+/** parseFlags reads argv; it throws with a one-line message on anything it does not know. */
+export function parseFlags(argv: string[]): Flags {
+  const flags: Flags = { conf: "configs", version: false, help: false };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    const m = /^--?([\w-]+)(?:=(.*))?$/.exec(arg);
+    if (!m) throw new Error(`unexpected argument ${JSON.stringify(arg)}`);
+    const [, name, inline] = m;
+    switch (name) {
+      case "conf": {
+        const value = inline ?? argv[++i];
+        if (value === undefined || value === "") throw new Error("flag needs an argument: -conf");
+        flags.conf = value;
+        break;
+      }
+      case "version":
+      case "v":
+        flags.version = true;
+        break;
+      case "h":
+      case "help":
+        flags.help = true;
+        break;
+      default:
+        throw new Error(`flag provided but not defined: -${name}`);
+    }
+  }
+  return flags;
+}

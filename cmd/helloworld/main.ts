@@ -1,0 +1,51 @@
+import "reflect-metadata";
+import { Bootstrap, ENV_PREFIX } from "../../internal/conf/conf.js";
+import { loadConfig } from "../../pkg/config/loader.js";
+import { newLogger } from "../../pkg/log/logger.js";
+import { parseFlags, usage } from "./flags.js";
+import { Name, Version, id } from "./info.js";
+import { wireApp } from "./wire.js";
+
+// Every failure leaves as one line on stderr and a non-zero exit; no stack reaches the terminal.
+function fail(message: string, code = 1): never {
+  process.stderr.write(`${Name}: ${message}\n`);
+  process.exit(code);
+}
+
+async function main(): Promise<void> {
+  let flags: ReturnType<typeof parseFlags>;
+  try {
+    flags = parseFlags(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n${usage}\n`);
+    process.exit(2);
+  }
+  if (flags.help) {
+    process.stdout.write(`${usage}\n`);
+    return;
+  }
+  if (flags.version) {
+    process.stdout.write(`${Name} ${Version}\n`);
+    return;
+  }
+  let bc: Bootstrap;
+  try {
+    bc = loadConfig(flags.conf, { schema: Bootstrap, envPrefix: ENV_PREFIX });
+  } catch (err) {
+    fail((err as Error).message);
+  }
+  const logger = newLogger({ id, name: Name, version: Version, level: bc.log.level, format: bc.log.format, caller: bc.log.caller });
+  const { app, cleanup } = wireApp(bc, logger);
+  let exitCode = 0;
+  try {
+    await app.run();
+  } catch (err) {
+    process.stderr.write(`${Name}: ${(err as Error).message}\n`);
+    exitCode = 1;
+  } finally {
+    await cleanup();
+  }
+  process.exit(exitCode);
+}
+
+main().catch((err: unknown) => fail(err instanceof Error ? err.message : String(err)));

@@ -1,0 +1,41 @@
+import { type DependencyContainer, container, instanceCachingFactory } from "tsyringe";
+import { bizProviders } from "../../internal/biz/providers.js";
+import { APP_CONF, type Bootstrap, DATA_CONF, SERVER_CONF } from "../../internal/conf/conf.js";
+import { Data } from "../../internal/data/data.js";
+import { dataProviders } from "../../internal/data/providers.js";
+import { serverProviders } from "../../internal/server/providers.js";
+import { serviceProviders } from "../../internal/service/providers.js";
+import { App } from "../../pkg/app.js";
+import { LOGGER, type Logger } from "../../pkg/log/logger.js";
+import { GrpcServer } from "../../pkg/transport/grpc/server.js";
+import { HttpServer } from "../../pkg/transport/http/server.js";
+import { Name, Version, id } from "./info.js";
+
+/** newApp builds the App from its servers, gRPC first as in kratos-layout. */
+function newApp(c: DependencyContainer): App {
+  const bc = c.resolve<Bootstrap["app"]>(APP_CONF);
+  return new App({
+    id,
+    name: Name,
+    version: Version,
+    logger: c.resolve<Logger>(LOGGER),
+    servers: [c.resolve(GrpcServer), c.resolve(HttpServer)],
+    stopTimeout: bc.stop_timeout,
+  });
+}
+
+/** wireApp is the composition root: each layer's providers, then the App; cleanup closes the data resources. */
+export function wireApp(bc: Bootstrap, logger: Logger): { app: App; cleanup: () => Promise<void>; container: DependencyContainer } {
+  const c = container.createChildContainer();
+  c.register(SERVER_CONF, { useValue: bc.server });
+  c.register(DATA_CONF, { useValue: bc.data });
+  c.register(APP_CONF, { useValue: bc.app });
+  c.register(LOGGER, { useValue: logger });
+  dataProviders(c);
+  bizProviders(c);
+  serviceProviders(c);
+  serverProviders(c);
+  c.register(App, { useFactory: instanceCachingFactory(newApp) });
+  const app = c.resolve(App);
+  return { app, cleanup: () => c.resolve(Data).close(), container: c };
+}

@@ -1,0 +1,51 @@
+import { z } from "zod";
+import { duration } from "../../pkg/config/schema.js";
+
+const listener = (addr: string) =>
+  z.strictObject({
+    network: z.literal("tcp").prefault("tcp"),
+    addr: z.string().prefault(addr),
+    timeout: duration().prefault("1s"),
+  });
+
+const redis = z.strictObject({
+  network: z.literal("tcp").prefault("tcp"),
+  addr: z.string().prefault("127.0.0.1:6379"),
+  read_timeout: duration().prefault("0.2s"),
+  write_timeout: duration().prefault("0.2s"),
+});
+
+/** Bootstrap is the whole config: the Kratos keys, plus how the app stops and logs. */
+export const Bootstrap = z.strictObject({
+  server: z
+    .strictObject({
+      http: listener("0.0.0.0:8000").prefault({}),
+      grpc: listener("0.0.0.0:9000").prefault({}),
+    })
+    .prefault({}),
+  data: z
+    .strictObject({
+      database: z.strictObject({ driver: z.string().prefault(""), source: z.string().prefault("") }).prefault({}),
+      redis: redis.prefault({}),
+    })
+    .prefault({}),
+  app: z.strictObject({ stop_timeout: duration().prefault("10s") }).prefault({}),
+  log: z
+    .strictObject({
+      level: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).prefault("info"),
+      format: z.enum(["auto", "json", "pretty"]).prefault("auto"),
+      caller: z.boolean().prefault(false),
+    })
+    .prefault({}),
+});
+
+export type Bootstrap = z.output<typeof Bootstrap>;
+export type ServerConf = Bootstrap["server"];
+export type DataConf = Bootstrap["data"];
+
+/** The prefix of the environment variables that override config keys: HELLOWORLD_SERVER_HTTP_ADDR and so on. */
+export const ENV_PREFIX = "HELLOWORLD_";
+
+export const SERVER_CONF = Symbol("ServerConf");
+export const DATA_CONF = Symbol("DataConf");
+export const APP_CONF = Symbol("AppConf");

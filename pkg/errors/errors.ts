@@ -1,0 +1,107 @@
+import { format } from "node:util";
+import { UNKNOWN_CODE, UNKNOWN_REASON } from "./codes.js";
+import { fromServiceError } from "./grpc.js";
+
+export type Metadata = Record<string, string>;
+
+/** The wire shape of an error: the body of an HTTP error response. */
+export interface Status {
+  code: number;
+  reason: string;
+  message: string;
+  metadata: Metadata;
+}
+
+/** KratosError is an error with an HTTP-style code, a machine-readable reason and metadata. */
+export class KratosError extends Error implements Status {
+  override readonly name = "KratosError";
+  readonly code: number;
+  readonly reason: string;
+  readonly metadata: Metadata;
+
+  constructor(code: number, reason: string, message: string, metadata: Metadata = {}, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.reason = reason;
+    this.metadata = metadata;
+  }
+
+  /** withCause returns a copy that wraps cause; the cause never reaches a client. */
+  withCause(cause: unknown): KratosError {
+    return new KratosError(this.code, this.reason, this.message, { ...this.metadata }, { cause });
+  }
+
+  /** withMetadata returns a copy with the given metadata. */
+  withMetadata(metadata: Metadata): KratosError {
+    return new KratosError(this.code, this.reason, this.message, { ...metadata }, { cause: this.cause });
+  }
+
+  /** is reports whether err has the same code and reason. */
+  is(err: unknown): boolean {
+    return err instanceof KratosError && err.code === this.code && err.reason === this.reason;
+  }
+
+  toStatus(): Status {
+    return { code: this.code, reason: this.reason, message: this.message, metadata: this.metadata };
+  }
+
+  override toString(): string {
+    return `error: code = ${this.code} reason = ${this.reason} message = ${this.message} metadata = ${JSON.stringify(this.metadata)}`;
+  }
+}
+
+export function newError(code: number, reason: string, message: string): KratosError {
+  return new KratosError(code, reason, message);
+}
+
+export function errorf(code: number, reason: string, fmt: string, ...args: unknown[]): KratosError {
+  return new KratosError(code, reason, format(fmt, ...args));
+}
+
+/** findError finds the KratosError in err's cause chain, or reads the status a gRPC client received. */
+export function findError(err: unknown): KratosError | undefined {
+  for (let e: unknown = err, depth = 0; e != null && depth < 16; depth++) {
+    if (e instanceof KratosError) return e;
+    e = e instanceof Error ? e.cause : undefined;
+  }
+  const status = fromServiceError(err);
+  return status && new KratosError(status.code, status.reason, status.message, status.metadata, { cause: err });
+}
+
+/** fromError is findError, with anything else as an unknown 500 that keeps its message. */
+export function fromError(err: unknown): KratosError {
+  const found = findError(err);
+  if (found) return found;
+  const message = err instanceof Error ? err.message : String(err);
+  return new KratosError(UNKNOWN_CODE, UNKNOWN_REASON, message, {}, { cause: err });
+}
+
+/** code returns the HTTP-style code of err; 200 for no error. */
+export function code(err: unknown): number {
+  return err == null ? 200 : fromError(err).code;
+}
+
+/** reason returns the reason of err; "" for no error or a foreign one. */
+export function reason(err: unknown): string {
+  return err == null ? UNKNOWN_REASON : fromError(err).reason;
+}
+
+export const badRequest = (reason: string, message: string) => newError(400, reason, message);
+export const unauthorized = (reason: string, message: string) => newError(401, reason, message);
+export const forbidden = (reason: string, message: string) => newError(403, reason, message);
+export const notFound = (reason: string, message: string) => newError(404, reason, message);
+export const conflict = (reason: string, message: string) => newError(409, reason, message);
+export const internalServer = (reason: string, message: string) => newError(500, reason, message);
+export const serviceUnavailable = (reason: string, message: string) => newError(503, reason, message);
+export const gatewayTimeout = (reason: string, message: string) => newError(504, reason, message);
+export const clientClosed = (reason: string, message: string) => newError(499, reason, message);
+
+export const isBadRequest = (err: unknown) => code(err) === 400;
+export const isUnauthorized = (err: unknown) => code(err) === 401;
+export const isForbidden = (err: unknown) => code(err) === 403;
+export const isNotFound = (err: unknown) => code(err) === 404;
+export const isConflict = (err: unknown) => code(err) === 409;
+export const isInternalServer = (err: unknown) => code(err) === 500;
+export const isServiceUnavailable = (err: unknown) => code(err) === 503;
+export const isGatewayTimeout = (err: unknown) => code(err) === 504;
+export const isClientClosed = (err: unknown) => code(err) === 499;

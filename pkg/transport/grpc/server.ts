@@ -1,0 +1,140 @@
+import type { DescService, Message } from "@bufbuild/protobuf";
+import {
+  Server as GrpcJsServer,
+  Metadata,
+  type ServerUnaryCall,
+  type ServiceDefinition,
+  ServerCredentials,
+  type UntypedServiceImplementation,
+  type sendUnaryData,
+} from "@grpc/grpc-js";
+import { toGrpcStatus } from "../../errors/grpc.js";
+import { Health } from "../../gen/grpc/health/v1/health_pb.js";
+import * as reflectionV1 from "../../gen/grpc/reflection/v1/reflection_pb.js";
+import * as reflectionV1alpha from "../../gen/grpc/reflection/v1alpha/reflection_pb.js";
+import type { Logger } from "../../log/logger.js";
+import { type Handler, type Middleware, chain } from "../../middleware/middleware.js";
+import { formatAddress, listenError, parseAddress } from "../address.js";
+import { TransportContext, deadlineAfter } from "../context.js";
+import { publicError } from "../errors.js";
+import { Header } from "../header.js";
+import type { Server } from "../server.js";
+import { definitionOf } from "./definition.js";
+import { HealthService, ServingStatus } from "./health.js";
+import { ReflectionService } from "./reflection.js";
+
+export interface GrpcServerOptions {
+  /** host:port to listen on; :0 picks a free port. */
+  address: string;
+  /** The deadline of each call, in milliseconds; a client's earlier deadline wins. */
+  timeout: number;
+  middleware?: Middleware[];
+  logger: Logger;
+}
+
+/** GrpcServer serves registered services, plus health and server reflection, over grpc-js. */
+export class GrpcServer implements Server {
+  readonly health = new HealthService();
+  private readonly reflection = new ReflectionService();
+  private readonly server = new GrpcJsServer();
+  private readonly middleware: Middleware;
+  private listenAddress = "";
+  private started = false;
+
+  constructor(private readonly opts: GrpcServerOptions) {
+    this.middleware = chain(...(opts.middleware ?? []));
+    this.addInternal(Health, this.health.handlers());
+    this.addInternal(reflectionV1.ServerReflection, this.reflection.handlers(reflectionV1));
+    this.addInternal(reflectionV1alpha.ServerReflection, this.reflection.handlers(reflectionV1alpha));
+  }
+
+  /** registerService serves each unary method of a generated definition through the middleware chain. */
+  registerService(service: DescService, definition: ServiceDefinition, impl: object): void {
+    const handlers: UntypedServiceImplementation = {};
+    for (const [key, method] of Object.entries(definition)) {
+      const fn = (impl as Record<string, unknown>)[key];
+      if (typeof fn !== "function") throw new Error(`${service.typeName} implementation has no method ${key}`);
+      if (method.requestStream || method.responseStream) throw new Error(`${method.path}: streaming methods are not supported yet`);
+      const handler: Handler = this.middleware((ctx, req) => fn.call(impl, ctx, req));
+      handlers[key] = this.unary(method.path, handler);
+    }
+    this.server.addService(definition, handlers);
+    this.reflection.addService(service);
+    this.health.setStatus(service.typeName, ServingStatus.SERVING);
+  }
+
+  /** The address the server listens on, with the port it got; empty before start. */
+  get address(): string {
+    return this.listenAddress;
+  }
+
+  async start(): Promise<void> {
+    const { host, port } = parseAddress(this.opts.address);
+    const bound = await new Promise<number>((resolve, reject) => {
+      this.server.bindAsync(formatAddress(host, port), ServerCredentials.createInsecure(), (err, p) =>
+        err ? reject(listenError("[gRPC]", this.opts.address, bindCause(err))) : resolve(p),
+      );
+    });
+    this.started = true;
+    this.listenAddress = formatAddress(host, bound);
+    this.opts.logger.info(`[gRPC] server listening on: ${this.listenAddress}`);
+  }
+
+  async stop(force: AbortSignal): Promise<void> {
+    if (!this.started) return;
+    this.started = false;
+    this.health.shutdown();
+    this.opts.logger.info("[gRPC] server stopping");
+    const onForce = () => {
+      this.opts.logger.warn("[gRPC] server couldn't stop gracefully in time, doing force stop");
+      this.server.forceShutdown();
+    };
+    try {
+      await new Promise<void>((resolve) => {
+        this.server.tryShutdown(() => resolve());
+        if (force.aborted) onForce();
+        else force.addEventListener("abort", onForce, { once: true });
+      });
+    } finally {
+      force.removeEventListener("abort", onForce);
+    }
+  }
+
+  private addInternal(service: DescService, handlers: object): void {
+    this.server.addService(definitionOf(service), handlers as UntypedServiceImplementation);
+    this.reflection.addService(service);
+  }
+
+  private unary(operation: string, handler: Handler) {
+    return (call: ServerUnaryCall<Message, Message>, callback: sendUnaryData<Message>) => {
+      const callDeadline = Number(call.getDeadline());
+      const deadline = Math.min(deadlineAfter(this.opts.timeout), Number.isFinite(callDeadline) ? callDeadline : Infinity);
+      const ctx = new TransportContext("grpc", operation, metadataHeader(call.metadata), deadline, call, (abort) => call.once("cancelled", abort));
+      handler(ctx, call.request).then(
+        (reply) => {
+          if (ctx.replyHeader.size > 0) call.sendMetadata(toMetadata(ctx.replyHeader));
+          callback(null, reply as Message);
+        },
+        (err: unknown) => callback(toGrpcStatus(publicError(err, this.opts.logger, operation))),
+      ).finally(() => ctx.done());
+    };
+  }
+}
+
+function metadataHeader(md: Metadata): Header {
+  const header = new Header();
+  for (const [key, value] of Object.entries(md.getMap())) if (typeof value === "string") header.add(key, value);
+  return header;
+}
+
+function toMetadata(header: Header): Metadata {
+  const md = new Metadata();
+  for (const key of header.keys()) for (const v of header.values(key)) md.add(key, v);
+  return md;
+}
+
+// grpc-js reports a failed bind as "No address added out of total 1 resolved" with the errno in the text.
+function bindCause(err: Error): NodeJS.ErrnoException {
+  const code = /\b(EADDRINUSE|EACCES|EADDRNOTAVAIL)\b/.exec(err.message)?.[1];
+  return Object.assign(new Error(err.message), { code });
+}

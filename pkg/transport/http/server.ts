@@ -1,0 +1,198 @@
+import { type Server as NodeServer, createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { JsonValue, Message } from "@bufbuild/protobuf";
+import express, { type NextFunction, type Request, type Response } from "express";
+import { KratosError } from "../../errors/errors.js";
+import type { Logger } from "../../log/logger.js";
+import { type Handler, type Middleware, chain } from "../../middleware/middleware.js";
+import { formatAddress, listenError, parseAddress } from "../address.js";
+import { TransportContext, deadlineAfter } from "../context.js";
+import { publicError } from "../errors.js";
+import { Header } from "../header.js";
+import type { Server } from "../server.js";
+import { type Query, bindRequest, codecError } from "./binding.js";
+import { JSON_TYPE, encodeReply, encodeStatus, isProtoType, wantsProto } from "./codec.js";
+import { type CompiledPath, type Route, compilePath } from "./route.js";
+
+export interface HttpServerOptions {
+  /** host:port to listen on; :0 picks a free port. */
+  address: string;
+  /** The deadline of each request, in milliseconds. */
+  timeout: number;
+  middleware?: Middleware[];
+  logger: Logger;
+  /** Bodies larger than this get 413; 4 MiB by default, as gRPC's receive limit. */
+  maxBodyBytes?: number;
+}
+
+interface Bound {
+  compiled: CompiledPath;
+  method: string;
+}
+
+/** HttpServer serves the google.api.http bindings of registered services over express. */
+export class HttpServer implements Server {
+  private readonly app = express();
+  private readonly router = express.Router();
+  private readonly bound: Bound[] = [];
+  private readonly middleware: Middleware;
+  private readonly maxBodyBytes: number;
+  private server?: NodeServer;
+  private listenAddress = "";
+
+  constructor(private readonly opts: HttpServerOptions) {
+    this.middleware = chain(...(opts.middleware ?? []));
+    this.maxBodyBytes = opts.maxBodyBytes ?? 4 * 1024 * 1024;
+    this.app.disable("x-powered-by");
+    this.app.disable("etag");
+    this.app.use(this.router);
+    this.app.use((req: Request, res: Response) => this.unmatched(req, res));
+    this.app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => this.writeError(res, err, req.path));
+  }
+
+  /** registerRoutes serves each route by the method of impl that its RPC names. */
+  registerRoutes(routes: readonly Route[], impl: object): void {
+    for (const route of routes) this.addRoute(route, impl);
+  }
+
+  /** The address the server listens on, with the port it got; empty before start. */
+  get address(): string {
+    return this.listenAddress;
+  }
+
+  async start(): Promise<void> {
+    const { host, port } = parseAddress(this.opts.address);
+    const server = createServer(this.app);
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", (err: NodeJS.ErrnoException) => reject(listenError("[HTTP]", this.opts.address, err)));
+      server.listen(port, host, () => resolve());
+    });
+    const info = server.address() as AddressInfo;
+    this.listenAddress = formatAddress(info.address, info.port);
+    this.opts.logger.info(`[HTTP] server listening on: ${this.listenAddress}`);
+  }
+
+  async stop(force: AbortSignal): Promise<void> {
+    const server = this.server;
+    if (!server?.listening) return;
+    this.opts.logger.info("[HTTP] server stopping");
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    const onForce = () => {
+      this.opts.logger.warn("[HTTP] server couldn't stop gracefully in time, doing force stop");
+      server.closeAllConnections();
+    };
+    if (force.aborted) onForce();
+    else force.addEventListener("abort", onForce, { once: true });
+    try {
+      await closed;
+    } finally {
+      force.removeEventListener("abort", onForce);
+    }
+  }
+
+  private addRoute(route: Route, impl: object): void {
+    const method = (impl as Record<string, unknown>)[route.rpc.localName];
+    if (typeof method !== "function") throw new Error(`${route.rpc.parent.typeName} implementation has no method ${route.rpc.localName}`);
+    const operation = `/${route.rpc.parent.typeName}/${route.rpc.name}`;
+    const handler: Handler = this.middleware((ctx, req) => method.call(impl, ctx, req));
+    const compiled = compilePath(route.path);
+    const verb = route.method.toUpperCase();
+    this.bound.push({ compiled, method: verb });
+    const readBody = route.body
+      ? express.raw({ type: () => true, limit: this.maxBodyBytes })
+      : (_req: Request, _res: Response, next: NextFunction) => next();
+    this.router.all(compiled.regex, (req, res, next) => {
+      if (req.method !== verb && !(verb === "GET" && req.method === "HEAD")) return next();
+      readBody(req, res, (err?: unknown) => {
+        if (err) return this.writeError(res, bodyError(err, this.maxBodyBytes), operation);
+        void this.serve(req, res, route, compiled, operation, handler);
+      });
+    });
+  }
+
+  private async serve(req: Request, res: Response, route: Route, compiled: CompiledPath, operation: string, handler: Handler): Promise<void> {
+    const ctx = new TransportContext("http", operation, requestHeader(req), deadlineAfter(this.opts.timeout), req, (abort) =>
+      res.once("close", () => res.writableFinished || abort()),
+    );
+    try {
+      const input = bindRequest(route.rpc.input, readBodyOf(req, route.body), req.query as Query, pathVars(req.path, compiled));
+      const reply = (await handler(ctx, input)) as Message;
+      for (const key of ctx.replyHeader.keys()) res.setHeader(key, ctx.replyHeader.values(key));
+      const { type, body } = encodeReply(route.rpc.output, reply, route.responseBody, wantsProto(req.headers.accept));
+      res.status(200).setHeader("Content-Type", type);
+      res.end(body);
+    } catch (err) {
+      this.writeError(res, err, operation);
+    } finally {
+      ctx.done();
+    }
+  }
+
+  private unmatched(req: Request, res: Response): void {
+    const allowed = this.bound.filter((b) => b.compiled.regex.test(req.path)).map((b) => b.method);
+    if (allowed.length === 0) {
+      this.writeError(res, new KratosError(404, "NOT_FOUND", `no route matches ${req.method} ${req.path}`), req.path);
+      return;
+    }
+    if (allowed.includes("GET")) allowed.push("HEAD");
+    res.setHeader("Allow", [...new Set(allowed)].join(", "));
+    if (req.method === "OPTIONS") {
+      res.status(204).end();
+      return;
+    }
+    this.writeError(res, new KratosError(405, "METHOD_NOT_ALLOWED", `method ${req.method} is not allowed on ${req.path}`), req.path);
+  }
+
+  private writeError(res: Response, err: unknown, operation: string): void {
+    const e = publicError(err, this.opts.logger, operation);
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    const status = e.code >= 200 && e.code <= 599 ? e.code : 500;
+    res.status(status).setHeader("Content-Type", JSON_TYPE);
+    res.end(encodeStatus(e));
+  }
+}
+
+function requestHeader(req: Request): Header {
+  const header = new Header();
+  const raw = req.rawHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2) header.add(raw[i] as string, raw[i + 1] as string);
+  return header;
+}
+
+function pathVars(path: string, compiled: CompiledPath): Array<[string[], string]> {
+  const m = compiled.regex.exec(path);
+  if (!m) return [];
+  return compiled.vars.map((field, i) => {
+    try {
+      return [field, decodeURIComponent(m[i + 1] as string)];
+    } catch {
+      throw codecError(`invalid percent-encoding in path variable ${field.join(".")}`);
+    }
+  });
+}
+
+function readBodyOf(req: Request, field: string): { field: string; json?: JsonValue; binary?: Uint8Array } | undefined {
+  if (!field) return undefined;
+  const raw = req.body as Buffer | undefined;
+  if (!raw || raw.length === 0) return undefined;
+  const type = (req.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
+  if (isProtoType(type)) return { field, binary: raw };
+  if (type !== JSON_TYPE && !type.endsWith("+json")) throw codecError(`unsupported Content-Type: ${type || "(none)"}`, 415);
+  try {
+    return { field, json: JSON.parse(raw.toString("utf8")) as JsonValue };
+  } catch (err) {
+    throw codecError(`body unmarshal: ${(err as Error).message}`);
+  }
+}
+
+function bodyError(err: unknown, limit: number): KratosError {
+  const type = (err as { type?: string }).type;
+  if (type === "entity.too.large") return codecError(`request body is larger than ${limit} bytes`, 413);
+  if (type === "encoding.unsupported") return codecError("unsupported Content-Encoding", 415);
+  return codecError(`cannot read request body: ${(err as Error).message}`);
+}

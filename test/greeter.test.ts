@@ -1,0 +1,82 @@
+import "reflect-metadata";
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { create } from "@bufbuild/protobuf";
+import { type ServiceError, credentials, status } from "@grpc/grpc-js";
+import { GreeterClient } from "../api/helloworld/v1/greeter_grpc.js";
+import { type HelloReply, HelloRequestSchema } from "../api/helloworld/v1/greeter_pb.js";
+import { type RunningApp, startApp } from "./support/app.js";
+import { call } from "./support/grpc.js";
+
+describe("the helloworld app over real sockets", () => {
+  let running: RunningApp;
+  let client: InstanceType<typeof GreeterClient>;
+
+  before(async () => {
+    running = await startApp();
+    client = new GreeterClient(running.grpcAddress, credentials.createInsecure());
+  });
+
+  after(async () => {
+    client.close();
+    await running.stop();
+  });
+
+  it("answers GET /helloworld/kratos with the Kratos body and headers", async () => {
+    const res = await fetch(`${running.httpURL}/helloworld/kratos`);
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get("content-type"), "application/json");
+    assert.equal(res.headers.get("x-powered-by"), null);
+    assert.equal(await res.text(), '{"message":"Hello kratos"}');
+  });
+
+  it("decodes the path variable and lets it win over the query", async () => {
+    const res = await fetch(`${running.httpURL}/helloworld/hello%20world?name=other`);
+    assert.equal(await res.text(), '{"message":"Hello hello world"}');
+  });
+
+  it("answers SayHello over gRPC", async () => {
+    const reply = await call<HelloReply>((cb) => client.sayHello(create(HelloRequestSchema, { name: "kratos" }), cb));
+    assert.equal(reply.message, "Hello kratos");
+  });
+
+  it("says Hello with a trailing space for an empty name over gRPC, as the Go original", async () => {
+    const reply = await call<HelloReply>((cb) => client.sayHello(create(HelloRequestSchema, {}), cb));
+    assert.equal(reply.message, "Hello ");
+  });
+
+  it("logs CreateGreeter with the Kratos fields for each call", async () => {
+    await fetch(`${running.httpURL}/helloworld/logcheck`);
+    const line = await running.logs.waitFor((l) => l.msg === "CreateGreeter: logcheck");
+    assert.deepEqual(Object.keys(line), ["level", "ts", "service.id", "service.name", "service.version", "trace.id", "span.id", "msg"]);
+    assert.equal(line.level, "INFO");
+    assert.match(String(line.ts), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    assert.equal(line["service.name"], "helloworld");
+    assert.equal(line["trace.id"], "");
+    assert.equal(line["span.id"], "");
+  });
+
+  it("answers an unknown route with 404 in the Kratos error JSON", async () => {
+    const res = await fetch(`${running.httpURL}/nope`);
+    assert.equal(res.status, 404);
+    assert.equal(res.headers.get("content-type"), "application/json");
+    assert.equal(await res.text(), '{"code":404,"reason":"NOT_FOUND","message":"no route matches GET /nope","metadata":{}}');
+  });
+
+  it("answers a wrong method with 405 and an Allow header", async () => {
+    const res = await fetch(`${running.httpURL}/helloworld/kratos`, { method: "POST", body: "{}" });
+    assert.equal(res.status, 405);
+    assert.equal(res.headers.get("allow"), "GET, HEAD");
+    assert.equal(
+      await res.text(),
+      '{"code":405,"reason":"METHOD_NOT_ALLOWED","message":"method POST is not allowed on /helloworld/kratos","metadata":{}}',
+    );
+  });
+
+  it("refuses an unknown gRPC method with UNIMPLEMENTED", async () => {
+    const err = await new Promise<ServiceError>((resolve) => {
+      client.makeUnaryRequest("/helloworld.v1.Greeter/Nope", () => Buffer.alloc(0), (b) => b, {}, (e) => resolve(e as ServiceError));
+    });
+    assert.equal(err.code, status.UNIMPLEMENTED);
+  });
+});

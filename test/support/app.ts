@@ -1,0 +1,49 @@
+import "reflect-metadata";
+import type { DependencyContainer } from "tsyringe";
+import { wireApp } from "../../cmd/helloworld/wire.js";
+import { Bootstrap } from "../../internal/conf/conf.js";
+import type { App } from "../../pkg/app.js";
+import { type Logger, newLogger } from "../../pkg/log/logger.js";
+import { GrpcServer } from "../../pkg/transport/grpc/server.js";
+import { HttpServer } from "../../pkg/transport/http/server.js";
+import { LogCapture } from "./logs.js";
+
+export interface RunningApp {
+  app: App;
+  container: DependencyContainer;
+  /** http://127.0.0.1:<port> */
+  httpURL: string;
+  /** 127.0.0.1:<port> */
+  grpcAddress: string;
+  logs: LogCapture;
+  logger: Logger;
+  /** Resolves when run() has returned. */
+  done: Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** startApp wires the real app, as main does, on ephemeral loopback ports with its logs captured. */
+export async function startApp(config: Record<string, unknown> = {}): Promise<RunningApp> {
+  const bc = Bootstrap.parse({
+    ...config,
+    server: { http: { addr: "127.0.0.1:0" }, grpc: { addr: "127.0.0.1:0" }, ...(config.server as object) },
+  });
+  const logs = new LogCapture();
+  const logger = newLogger({ id: "test-host", name: "helloworld", version: "test", destination: logs });
+  const { app, cleanup, container } = wireApp(bc, logger);
+  const done = app.run().finally(cleanup);
+  await app.started;
+  return {
+    app,
+    container,
+    httpURL: `http://${container.resolve(HttpServer).address}`,
+    grpcAddress: container.resolve(GrpcServer).address,
+    logs,
+    logger,
+    done,
+    async stop() {
+      app.stop();
+      await done;
+    },
+  };
+}
