@@ -28,15 +28,22 @@ export function parseFlags(argv: string[]): Flags {
       }
       case "version":
       case "v":
-        flags.version = true;
+        flags.version = boolFlag(name, inline);
         break;
       case "h":
       case "help":
-        flags.help = true;
+        flags.help = boolFlag(name, inline);
         break;
       default:
         throw new Error(`flag provided but not defined: -${name}`);
     }
   }
   return flags;
+}
+
+// Bool flags take no argument, or an inline one: -version=false.
+function boolFlag(name: string, inline: string | undefined): boolean {
+  if (inline === undefined || inline === "true" || inline === "1") return true;
+  if (inline === "false" || inline === "0") return false;
+  throw new Error(`invalid boolean value ${JSON.stringify(inline)} for -${name}`);
 }

@@ -1,24 +1,23 @@
-const unitMs: Record<string, number> = { ns: 1e-6, us: 1e-3, "µs": 1e-3, "μs": 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-const durationRE = /^(?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|μs|ms|s|m|h)/;
+const unitNs: Record<string, bigint> = { ns: 1n, us: 1_000n, "µs": 1_000n, "μs": 1_000n, ms: 1_000_000n, s: 1_000_000_000n, m: 60_000_000_000n, h: 3_600_000_000_000n };
+const tokenRE = /^(\d*)(?:\.(\d*))?(ns|us|µs|μs|ms|s|m|h)/;
+// Go's time.Duration is an int64 of nanoseconds; longer durations do not exist there either.
+const maxNs = (1n << 63n) - 1n;
 
 /** parseDuration reads a Go duration (1s, 0.2s, 500ms, 1m30s) as milliseconds; undefined if it is not one. */
 export function parseDuration(text: string): number | undefined {
   if (text === "0") return 0;
+  if (text === "") return undefined;
   let rest = text;
-  let total = 0;
-  if (rest === "") return undefined;
+  let ns = 0n;
   while (rest !== "") {
-    const m = durationRE.exec(rest);
-    if (!m) return undefined;
-    const token = m[0];
-    const unit = /[a-zµμ]+$/.exec(token)?.[0] as string;
-    total += Number.parseFloat(token.slice(0, -unit.length)) * (unitMs[unit] as number);
-    rest = rest.slice(token.length);
+    const m = tokenRE.exec(rest);
+    const [token, whole = "", frac = "", unit = ""] = m ?? [];
+    if (!m || (whole === "" && frac === "")) return undefined;
+    const scale = unitNs[unit] as bigint;
+    // Whole and fraction are summed in integer nanoseconds, as Go does, so 1.005s is exactly 1005ms.
+    ns += BigInt(whole || "0") * scale + (BigInt(frac || "0") * scale) / 10n ** BigInt(frac.length);
+    if (ns > maxNs) return undefined;
+    rest = rest.slice((token as string).length);
   }
-  return total;
-}
-
-/** formatDuration writes milliseconds back as a Go-style duration, for messages. */
-export function formatDuration(ms: number): string {
-  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
+  return Number(ns) / 1e6;
 }

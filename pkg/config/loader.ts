@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { extname, join } from "node:path";
-import { load } from "js-yaml";
+import { loadAll } from "js-yaml";
 import type { z } from "zod";
 import { leafPaths } from "./schema.js";
 
@@ -61,15 +61,23 @@ function parseFile(file: string): Tree {
   const text = readFileSync(file, "utf8");
   let data: unknown;
   try {
-    // js-yaml's default schema is the YAML 1.2 core schema: plain data, no custom tags.
-    data = extname(file) === ".json" ? JSON.parse(text) : load(text, { filename: file });
+    data = extname(file) === ".json" ? JSON.parse(text) : parseYaml(text, file);
   } catch (err) {
-    const reason = (err as Error).message.split("\n")[0];
+    if (err instanceof ConfigError) throw err;
+    const e = err as Error & { reason?: string; mark?: { line: number; column: number } };
+    const reason = e.reason && e.mark ? `${e.reason} at line ${e.mark.line + 1}, column ${e.mark.column + 1}` : e.message.split("\n")[0];
     throw new ConfigError(`config: ${file}: ${reason}`);
   }
   if (data === undefined || data === null) return {};
   if (!isTree(data)) throw new ConfigError(`config: ${file}: the top level must be a mapping of keys`);
   return data;
+}
+
+function parseYaml(text: string, file: string): unknown {
+  // js-yaml's default schema is the YAML 1.2 core schema: plain data, no custom tags.
+  const docs = loadAll(text, null, { filename: file });
+  if (docs.length > 1) throw new ConfigError(`config: ${file}: holds ${docs.length} YAML documents; want one`);
+  return docs[0];
 }
 
 function isTree(v: unknown): v is Tree {
@@ -82,6 +90,8 @@ function mergeInto(target: Tree, source: Tree, path: string[], file: string, ori
     if (forbiddenKeys.has(key)) throw new ConfigError(`config: ${keyPath.join(".")} (${file}): forbidden key`);
     if (++nodes.count > maxNodes) throw new ConfigError(`config: ${file}: more than ${maxNodes} keys`);
     const value = source[key];
+    // An empty section (a key with nothing under it) leaves the defaults in place.
+    if (value === null) continue;
     origins.set(keyPath.join("."), file);
     const current = target[key];
     if (isTree(value)) {
@@ -101,17 +111,26 @@ function applyEnv(merged: Tree, schema: z.ZodType, prefix: string, env: NodeJS.P
     known.add(name);
     const raw = env[name];
     if (raw === undefined) continue;
-    let node = merged;
-    for (const key of path.slice(0, -1)) {
-      if (!isTree(node[key])) node[key] = {};
-      node = node[key] as Tree;
-    }
-    node[path[path.length - 1] as string] = kind === "number" ? Number(raw) : kind === "boolean" ? parseBool(raw) : raw;
+    const section = sectionAt(merged, path.slice(0, -1));
+    // A section the files set to something else stays as it is, so the schema reports it where it was written.
+    if (!section) continue;
+    section[path[path.length - 1] as string] = kind === "number" ? Number(raw) : kind === "boolean" ? parseBool(raw) : raw;
     origins.set(path.join("."), `env ${name}`);
   }
   for (const name of Object.keys(env)) {
     if (name.startsWith(prefix) && !known.has(name)) throw new ConfigError(`config: env ${name}: no config key has this name`);
   }
+}
+
+function sectionAt(root: Tree, path: string[]): Tree | undefined {
+  let node = root;
+  for (const key of path) {
+    node[key] ??= {};
+    const next = node[key];
+    if (!isTree(next)) return undefined;
+    node = next;
+  }
+  return node;
 }
 
 function parseBool(raw: string): boolean | string {
@@ -129,7 +148,7 @@ function describeIssue(issue: z.core.$ZodIssue, origins: Map<string, string>): s
     });
   }
   const keyPath = path.join(".");
-  return [`${keyPath || "(top level)"}${where(keyPath, origins)}: ${issue.message.replace(/^Invalid input: /, "")}`];
+  return [`${keyPath || "(top level)"}${where(keyPath, origins)}: ${issue.message.replace(/^Invalid (input|option): /, "")}`];
 }
 
 function where(keyPath: string, origins: Map<string, string>): string {

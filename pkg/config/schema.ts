@@ -3,10 +3,11 @@ import { parseDuration } from "./duration.js";
 
 /** duration is a config value written as a Go duration (1s, 0.2s, 500ms, 1m30s) and read as milliseconds. */
 export function duration() {
-  return z.string().transform((text, ctx) => {
+  return z.union([z.string(), z.number()]).transform((value, ctx) => {
+    const text = String(value);
     const ms = parseDuration(text);
     if (ms === undefined) {
-      ctx.addIssue({ code: "custom", message: `invalid duration ${JSON.stringify(text)}: want a Go duration such as 1s, 500ms or 1m30s` });
+      ctx.addIssue({ code: "custom", message: `invalid duration ${JSON.stringify(value)}: want a Go duration such as 1s, 500ms or 1m30s` });
       return z.NEVER;
     }
     return ms;

@@ -47,7 +47,7 @@ export class HttpServer implements Server {
     this.app.disable("etag");
     this.app.use(this.router);
     this.app.use((req: Request, res: Response) => this.unmatched(req, res));
-    this.app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => this.writeError(res, err, req.path));
+    this.app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => this.writeError(res, routerError(err), req.path));
   }
 
   /** registerRoutes serves each route by the method of impl that its RPC names. */
@@ -195,4 +195,9 @@ function bodyError(err: unknown, limit: number): KratosError {
   if (type === "entity.too.large") return codecError(`request body is larger than ${limit} bytes`, 413);
   if (type === "encoding.unsupported") return codecError("unsupported Content-Encoding", 415);
   return codecError(`cannot read request body: ${(err as Error).message}`);
+}
+
+// The router itself fails a request only when it cannot decode the path.
+function routerError(err: unknown): unknown {
+  return err instanceof URIError ? codecError("invalid percent-encoding in path") : err;
 }

@@ -1,0 +1,40 @@
+import "reflect-metadata";
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { create } from "@bufbuild/protobuf";
+import { container } from "tsyringe";
+import { HelloRequestSchema } from "../../api/helloworld/v1/greeter_pb.js";
+import { testContext } from "../../test/support/context.js";
+import { ErrUserNotFound, type Greeter, GreeterUsecase } from "../biz/greeter.js";
+import { GreeterService } from "./greeter.js";
+
+describe("GreeterService", () => {
+  function wire(createGreeter: (ctx: unknown, g: Greeter) => Promise<Greeter>) {
+    const c = container.createChildContainer();
+    const calls: Greeter[] = [];
+    c.register(GreeterUsecase, {
+      useValue: {
+        createGreeter: (ctx: unknown, g: Greeter) => {
+          calls.push(g);
+          return createGreeter(ctx, g);
+        },
+      } as unknown as GreeterUsecase,
+    });
+    return { svc: c.resolve(GreeterService), calls };
+  }
+
+  it("turns a HelloRequest into a biz Greeter and the result into a HelloReply", async () => {
+    const { svc, calls } = wire(async (_ctx, g) => ({ ...g, hello: g.hello.toUpperCase() }));
+    const reply = await svc.sayHello(testContext(), create(HelloRequestSchema, { name: "kratos" }));
+    assert.deepEqual(calls, [{ hello: "kratos" }]);
+    assert.equal(reply.$typeName, "helloworld.v1.HelloReply");
+    assert.equal(reply.message, "Hello KRATOS");
+  });
+
+  it("returns the usecase's error unchanged", async () => {
+    const { svc } = wire(async () => {
+      throw ErrUserNotFound;
+    });
+    await assert.rejects(svc.sayHello(testContext(), create(HelloRequestSchema, { name: "x" })), (err) => err === ErrUserNotFound);
+  });
+});

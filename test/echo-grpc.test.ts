@@ -1,0 +1,110 @@
+import "reflect-metadata";
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { create, fromBinary, getOption, hasOption } from "@bufbuild/protobuf";
+import { anyUnpack } from "@bufbuild/protobuf/wkt";
+import { Client, Metadata, type ServiceError, credentials, status } from "@grpc/grpc-js";
+import { EchoClient, EchoDefinition } from "./api/echo/v1/echo_grpc.js";
+import { EchoHTTPRoutes } from "./api/echo/v1/echo_http.js";
+import { Echo, type EchoReply, EchoRequestSchema, FailRequestSchema } from "./api/echo/v1/echo_pb.js";
+import { fromError } from "../pkg/errors/errors.js";
+import { STATUS_DETAILS_KEY } from "../pkg/errors/grpc.js";
+import { http } from "../pkg/gen/google/api/annotations_pb.js";
+import { ErrorInfoSchema } from "../pkg/gen/google/rpc/error_details_pb.js";
+import { StatusSchema } from "../pkg/gen/google/rpc/status_pb.js";
+import { newLogger } from "../pkg/log/logger.js";
+import { type EchoServers, startEchoServers } from "./support/echo.js";
+import { call, callError } from "./support/grpc.js";
+import { LogCapture } from "./support/logs.js";
+
+describe("gRPC services through the shared middleware and error model", () => {
+  const logs = new LogCapture();
+  let s: EchoServers;
+  let client: InstanceType<typeof EchoClient>;
+
+  before(async () => {
+    s = await startEchoServers(newLogger({ id: "t", name: "echo", version: "t", destination: logs }));
+    client = new EchoClient(s.grpcAddress, credentials.createInsecure());
+  });
+  after(async () => {
+    client.close();
+    await s.stop();
+  });
+
+  it("serves every RPC of the proto over gRPC, and every annotated one over HTTP too", async () => {
+    const sample: Record<string, string> = { id: "1", "inner.label": "l", text: "shelves/1/books/2", mode: "ok" };
+    for (const method of Echo.methods) {
+      const req = method.input === FailRequestSchema ? create(FailRequestSchema, { mode: "ok" }) : create(EchoRequestSchema, { id: 1n });
+      const reply = await call<EchoReply>((cb) => (client as unknown as Record<string, Function>)[method.localName]?.call(client, req, cb));
+      assert.equal(reply.transport, "grpc", method.name);
+      const routes = EchoHTTPRoutes.filter((r) => r.rpc === method);
+      assert.equal(routes.length > 0, hasOption(method, http), `${method.name}: a route exactly when the proto has a rule`);
+      for (const route of routes) {
+        const path = route.path.replace(/\{([^}=]+)(=[^}]*)?\}/g, (_, v: string) => sample[v] ?? "x");
+        const res = await fetch(`${s.httpURL}${path}`, { method: route.method, ...(route.body ? { body: "{}", headers: { "content-type": "application/json" } } : {}) });
+        assert.equal(res.status, 200, `${route.method} ${path}`);
+      }
+    }
+    assert.equal(EchoHTTPRoutes.length, Echo.methods.flatMap((m) => (hasOption(m, http) ? [getOption(m, http), ...getOption(m, http).additionalBindings] : [])).length);
+  });
+
+  it("sets the transport kind and full method name as the operation", async () => {
+    const reply = await call<EchoReply>((cb) => client.internal(create(EchoRequestSchema, { text: "t" }), cb));
+    assert.equal(reply.operation, "/echo.v1.Echo/Internal");
+    assert.equal(reply.request?.text, "t");
+  });
+
+  it("sends a KratosError as its gRPC code with a google.rpc.ErrorInfo detail", async () => {
+    const err = await callError<EchoReply>((cb) => client.fail(create(FailRequestSchema, { mode: "error" }), cb));
+    assert.equal(err.code, status.NOT_FOUND);
+    assert.equal(err.details, "user not found");
+    const rpcStatus = fromBinary(StatusSchema, err.metadata.get(STATUS_DETAILS_KEY)[0] as Buffer);
+    assert.equal(rpcStatus.code, status.NOT_FOUND);
+    assert.equal(rpcStatus.message, "user not found");
+    assert.equal(rpcStatus.details[0]?.typeUrl, "type.googleapis.com/google.rpc.ErrorInfo");
+    const info = anyUnpack(rpcStatus.details[0]!, ErrorInfoSchema);
+    assert.deepEqual({ reason: info?.reason, domain: info?.domain, metadata: info?.metadata }, { reason: "USER_NOT_FOUND", domain: "", metadata: { user: "kratos" } });
+    const back = fromError(err);
+    assert.deepEqual(back.toStatus(), { code: 404, reason: "USER_NOT_FOUND", message: "user not found", metadata: { user: "kratos" } });
+  });
+
+  it("turns a thrown bug into INTERNAL unknown request error, leaking nothing", async () => {
+    const err = await callError<EchoReply>((cb) => client.fail(create(FailRequestSchema, { mode: "panic" }), cb));
+    assert.equal(err.code, status.INTERNAL);
+    assert.equal(err.details, "unknown request error");
+    assert.deepEqual(fromError(err).toStatus(), { code: 500, reason: "UNKNOWN", message: "unknown request error", metadata: {} });
+    const line = await logs.waitFor((l) => l.msg === "panic recovered: secret internal detail" && l.kind === "grpc");
+    assert.equal(line.operation, "/echo.v1.Echo/Fail");
+    const ok = await call<EchoReply>((cb) => client.get(create(EchoRequestSchema, {}), cb));
+    assert.equal(ok.transport, "grpc");
+  });
+
+  it("refuses malformed protobuf without crashing", async () => {
+    const raw = new Client(s.grpcAddress, credentials.createInsecure());
+    const err = await new Promise<ServiceError>((resolve) => {
+      raw.makeUnaryRequest(EchoDefinition.get.path, (b: Buffer) => b, (b: Buffer) => b, Buffer.from([0x0a, 0xff, 0xff]), (e) => resolve(e as ServiceError));
+    });
+    raw.close();
+    assert.equal(err.code, status.INTERNAL);
+    assert.equal(err.details, "Error deserializing request");
+    const ok = await call<EchoReply>((cb) => client.get(create(EchoRequestSchema, {}), cb));
+    assert.equal(ok.transport, "grpc");
+  });
+
+  it("passes request metadata in and reply headers out", async () => {
+    const md = new Metadata();
+    md.set("x-md-test", "1");
+    let replyMetadata: Metadata | undefined;
+    await call<EchoReply>((cb) => client.fail(create(FailRequestSchema, { mode: "header" }), md, cb).on("metadata", (m) => (replyMetadata = m)));
+    assert.deepEqual(replyMetadata?.get("x-echo"), ["yes"]);
+    assert.equal(s.echo.contexts.at(-1)?.requestHeader.get("x-md-test"), "1");
+  });
+
+  it("takes the client's deadline when it is sooner than the server timeout", async () => {
+    const deadline = Date.now() + 300;
+    await call<EchoReply>((cb) => client.get(create(EchoRequestSchema, {}), new Metadata(), { deadline }, cb));
+    const ctx = s.echo.contexts.at(-1);
+    // The server rebuilds the deadline from the grpc-timeout header, so it may land a few ms later.
+    assert.ok(ctx && Math.abs(ctx.deadline - deadline) < 50, `ctx deadline ${ctx?.deadline} vs ${deadline}`);
+  });
+});

@@ -1,0 +1,153 @@
+import "reflect-metadata";
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { fromBinary } from "@bufbuild/protobuf";
+import { EchoReplySchema } from "./api/echo/v1/echo_pb.js";
+import { newLogger } from "../pkg/log/logger.js";
+import { type EchoServers, startEchoServers } from "./support/echo.js";
+import { LogCapture } from "./support/logs.js";
+
+describe("HTTP bindings generated from google.api.http rules", () => {
+  const logs = new LogCapture();
+  let s: EchoServers;
+
+  before(async () => {
+    s = await startEchoServers(newLogger({ id: "t", name: "echo", version: "t", destination: logs }));
+  });
+  after(() => s.stop());
+
+  const get = (path: string, init?: RequestInit) => fetch(`${s.httpURL}${path}`, init);
+  const json = (body: string, method = "POST") => ({ method, body, headers: { "content-type": "application/json" } });
+
+  it("binds the path variable and every kind of query parameter, by proto or JSON name", async () => {
+    const res = await get("/v1/echo/42?text=hi&numbers=1&numbers=2&flag=true&inner.label=x&inner.count=3&kind=KIND_A&wait=1.5s&userName=bob&unknown=z");
+    assert.equal(res.status, 200);
+    assert.equal(
+      await res.text(),
+      '{"request":{"id":"42","text":"hi","numbers":[1,2],"flag":true,"inner":{"label":"x","count":3},"kind":"KIND_A","wait":"1.500s","userName":"bob"},"transport":"http","operation":"/echo.v1.Echo/Get","inner":{"label":"x","count":3}}',
+    );
+  });
+
+  it("emits unpopulated fields with their defaults, in lowerCamelCase", async () => {
+    const res = await get("/v1/echo/7?user_name=");
+    assert.equal(
+      await res.text(),
+      '{"request":{"id":"7","text":"","numbers":[],"flag":false,"kind":"KIND_UNSPECIFIED","userName":""},"transport":"http","operation":"/echo.v1.Echo/Get"}',
+    );
+  });
+
+  it("serves additional bindings, with nested path variables", async () => {
+    const body = (await (await get("/v1/labels/red/echo/9")).json()) as { request: { id: string; inner: { label: string } } };
+    assert.equal(body.request.id, "9");
+    assert.equal(body.request.inner.label, "red");
+  });
+
+  it("lets the path variable win over the query", async () => {
+    const body = (await (await get("/v1/echo/1?id=2")).json()) as { request: { id: string } };
+    assert.equal(body.request.id, "1");
+  });
+
+  it("binds a whole-request body by proto or JSON field names", async () => {
+    const res = await get("/v1/echo", json('{"id":"5","text":"t","user_name":"p","numbers":[3]}'));
+    assert.equal(res.status, 200);
+    assert.equal(
+      await res.text(),
+      '{"request":{"id":"5","text":"t","numbers":[3],"flag":false,"kind":"KIND_UNSPECIFIED","userName":"p"},"transport":"http","operation":"/echo.v1.Echo/Create"}',
+    );
+  });
+
+  it("binds a body to one field and answers with the response_body field alone", async () => {
+    const res = await get("/v1/echo/3", json('{"label":"b","count":2}', "PUT"));
+    assert.equal(res.status, 200);
+    assert.equal(await res.text(), '{"label":"b","count":2}');
+  });
+
+  it("matches a multi-segment path variable", async () => {
+    const body = (await (await get("/v1/shelves/1/books/2", { method: "DELETE" })).json()) as { request: { text: string } };
+    assert.equal(body.request.text, "shelves/1/books/2");
+    assert.equal((await get("/v1/shelves/1", { method: "DELETE" })).status, 404);
+  });
+
+  it("answers binary protobuf when Accept asks for it", async () => {
+    const res = await get("/v1/echo/8", { headers: { accept: "application/x-protobuf" } });
+    assert.equal(res.headers.get("content-type"), "application/x-protobuf");
+    const reply = fromBinary(EchoReplySchema, new Uint8Array(await res.arrayBuffer()));
+    assert.equal(reply.request?.id, 8n);
+  });
+
+  it("answers HEAD without a body and OPTIONS with the allowed methods", async () => {
+    const head = await get("/v1/echo/8", { method: "HEAD" });
+    assert.equal(head.status, 200);
+    assert.equal(await head.text(), "");
+    const options = await get("/v1/echo/8", { method: "OPTIONS" });
+    assert.equal(options.status, 204);
+    assert.equal(options.headers.get("allow"), "GET, PUT, HEAD");
+  });
+
+  const codecCases: Array<[string, string, RequestInit | undefined, number, string]> = [
+    ["malformed JSON", "/v1/echo", json("{bad"), 400, "body unmarshal: Expected property name or '}' in JSON at position 1"],
+    ["a JSON value of the wrong type", "/v1/echo", json('{"id":"abc"}'), 400, 'body unmarshal: cannot decode field echo.v1.EchoRequest.id from JSON: expected bigint (int64): abc out of range'],
+    ["an unsupported Content-Type", "/v1/echo", { method: "POST", body: "x", headers: { "content-type": "text/plain" } }, 415, "unsupported Content-Type: text/plain"],
+    ["an oversize body", "/v1/echo", json(`{"text":"${"x".repeat(2000)}"}`), 413, "request body is larger than 1024 bytes"],
+    ["two values for a singular field", "/v1/echo/1?text=a&text=b", undefined, 400, 'too many values for field "text": a, b'],
+    ["a bad bool", "/v1/echo/1?flag=maybe", undefined, 400, 'invalid value for bool field flag: "maybe"'],
+    ["a bad number", "/v1/echo/x1", undefined, 400, 'path: cannot decode field echo.v1.EchoRequest.id from JSON: expected bigint (int64): x1 out of range'],
+    ["a bad percent-encoding", "/v1/echo/%E0%A4%A", undefined, 400, "invalid percent-encoding in path"],
+  ];
+  for (const [what, path, init, code, message] of codecCases) {
+    it(`answers ${what} with ${code} CODEC`, async () => {
+      const res = await get(path, init);
+      assert.equal(res.status, code);
+      assert.equal(res.headers.get("content-type"), "application/json");
+      assert.deepEqual(await res.json(), { code, reason: "CODEC", message, metadata: {} });
+    });
+  }
+
+  it("answers a KratosError with its code, reason, message and metadata", async () => {
+    const res = await get("/v1/fail/error", json("{}", "PATCH"));
+    assert.equal(res.status, 404);
+    assert.equal(await res.text(), '{"code":404,"reason":"USER_NOT_FOUND","message":"user not found","metadata":{"user":"kratos"}}');
+  });
+
+  it("turns a thrown bug into 500 UNKNOWN, logs its stack, leaks nothing and stays up", async () => {
+    const res = await get("/v1/fail/panic", json("{}", "PATCH"));
+    assert.equal(res.status, 500);
+    assert.equal(await res.text(), '{"code":500,"reason":"UNKNOWN","message":"unknown request error","metadata":{}}');
+    const line = await logs.waitFor((l) => l.msg === "panic recovered: secret internal detail");
+    assert.equal(line.level, "ERROR");
+    assert.equal(line.operation, "/echo.v1.Echo/Fail");
+    assert.equal(line.kind, "http");
+    assert.match(String((line.err as { stack: string }).stack), /TypeError: secret internal detail\n\s+at EchoService\.fail/);
+    assert.equal((await get("/v1/echo/1")).status, 200);
+  });
+
+  it("sends reply headers the handler set and gives it the request headers", async () => {
+    const res = await get("/v1/fail/header", { ...json("{}", "PATCH"), headers: { "content-type": "application/json", "x-md-test": "1" } });
+    assert.equal(res.headers.get("x-echo"), "yes");
+    const ctx = s.echo.contexts.at(-1);
+    assert.equal(ctx?.requestHeader.get("X-MD-Test"), "1");
+    assert.equal(ctx?.kind, "http");
+    assert.equal(ctx?.operation, "/echo.v1.Echo/Fail");
+  });
+
+  it("gives each request a deadline of the server timeout", async () => {
+    const before = Date.now();
+    await get("/v1/echo/1");
+    const ctx = s.echo.contexts.at(-1);
+    assert.ok(ctx && ctx.deadline >= before + 1000 && ctx.deadline <= Date.now() + 1000, `deadline ${ctx?.deadline}`);
+  });
+});
+
+describe("an HTTP request past its deadline", () => {
+  let s: EchoServers;
+  before(async () => {
+    s = await startEchoServers(newLogger({ id: "t", name: "echo", version: "t", destination: new LogCapture() }), { timeout: 100 });
+  });
+  after(() => s.stop());
+
+  it("sees its context signal abort with the deadline error", async () => {
+    const res = await fetch(`${s.httpURL}/v1/fail/deadline`, { method: "PATCH", body: "{}", headers: { "content-type": "application/json" } });
+    assert.equal(res.status, 504);
+    assert.deepEqual(await res.json(), { code: 504, reason: "DEADLINE", message: "context deadline exceeded", metadata: {} });
+  });
+});

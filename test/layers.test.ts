@@ -1,0 +1,55 @@
+import assert from "node:assert/strict";
+import { readFileSync, readdirSync, statSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
+import { describe, it } from "node:test";
+import { repoRoot } from "./support/repo.js";
+
+const root = repoRoot();
+
+/** Every relative import of every hand-written and generated .ts file, as repo-relative paths. */
+function imports(dir: string): Array<{ from: string; to: string }> {
+  return readdirSync(join(root, dir)).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(join(root, path)).isDirectory()) return imports(path);
+    // Tests may reach across layers to wire fakes; the rules are for the product code.
+    if (!name.endsWith(".ts") || name.endsWith(".test.ts")) return [];
+    const text = readFileSync(join(root, path), "utf8");
+    return [...text.matchAll(/(?:import|export)[^'"]*?from\s+["'](\.[^"']+)["']|import\(\s*["'](\.[^"']+)["']\s*\)/g)].map((m) => ({
+      from: path,
+      to: relative(root, resolve(root, dirname(path), (m[1] ?? m[2]) as string)),
+    }));
+  });
+}
+
+const all = ["api", "cmd", "internal", "pkg"].flatMap(imports);
+
+function offenders(fromPrefix: string, toPrefixes: string[]): string[] {
+  return all.filter((i) => i.from.startsWith(fromPrefix) && toPrefixes.some((p) => i.to.startsWith(p))).map((i) => `${i.from} -> ${i.to}`);
+}
+
+describe("layering", () => {
+  it("finds the imports it checks", () => {
+    assert.ok(all.some((i) => i.from === "internal/service/greeter.ts" && i.to === "internal/biz/greeter.js"));
+  });
+
+  it("biz imports none of data, service or server", () => {
+    assert.deepEqual(offenders("internal/biz/", ["internal/data/", "internal/service/", "internal/server/"]), []);
+  });
+
+  it("data and service import biz but not each other or the servers", () => {
+    assert.deepEqual(offenders("internal/data/", ["internal/service/", "internal/server/"]), []);
+    assert.deepEqual(offenders("internal/service/", ["internal/data/", "internal/server/"]), []);
+  });
+
+  it("nothing outside cmd imports cmd", () => {
+    assert.deepEqual(all.filter((i) => !i.from.startsWith("cmd/") && i.to.startsWith("cmd/")).map((i) => `${i.from} -> ${i.to}`), []);
+  });
+
+  it("the framework in pkg imports nothing from internal, api, cmd or test", () => {
+    assert.deepEqual(offenders("pkg/", ["internal/", "api/", "cmd/", "test/"]), []);
+  });
+
+  it("api imports only the framework and itself", () => {
+    assert.deepEqual(offenders("api/", ["internal/", "cmd/", "test/"]), []);
+  });
+});

@@ -1,0 +1,410 @@
+// Process-level tests: the compiled helloworld binary and a small fixture program on the App, run as
+// child processes, checked by exit code, stderr and the exact messages of their JSON log lines.
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { Agent, request } from "node:http";
+import { type Server, createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, afterEach, describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
+import { create } from "@bufbuild/protobuf";
+import { type ServiceError, credentials, status } from "@grpc/grpc-js";
+import { EchoClient } from "./api/echo/v1/echo_grpc.js";
+import { type EchoReply, FailRequestSchema } from "./api/echo/v1/echo_pb.js";
+import { type ChildLine, type ChildProc, childEnv, dial, killAll, listeningPort, startNode } from "./support/process.js";
+
+// This file compiles to <outDir>/test/process.test.js; the repo root is the parent of <outDir>.
+const repoRoot = new URL("../../", import.meta.url);
+const mainJs = new URL("../cmd/helloworld/main.js", import.meta.url);
+const slowAppJs = new URL("./fixtures/slow-app.js", import.meta.url);
+const configsDir = fileURLToPath(new URL("configs", repoRoot));
+const { version } = JSON.parse(readFileSync(new URL("package.json", repoRoot), "utf8")) as { version: string };
+
+const T = { timeout: 20_000 };
+
+const ephemeral = { HELLOWORLD_SERVER_HTTP_ADDR: "127.0.0.1:0", HELLOWORLD_SERVER_GRPC_ADDR: "127.0.0.1:0", HELLOWORLD_LOG_FORMAT: "json" };
+
+function startHelloworld(args: string[], env: Record<string, string> = ephemeral): ChildProc {
+  return startNode(mainJs, args, { env: childEnv(env), cwd: repoRoot });
+}
+
+function startSlowApp(stopTimeout: string): ChildProc {
+  return startNode(slowAppJs, [], { env: childEnv({ SLOW_APP_STOP_TIMEOUT: stopTimeout }), cwd: repoRoot });
+}
+
+const httpListening = /^\[HTTP\] server listening on: 127\.0\.0\.1:\d+$/;
+const grpcListening = /^\[gRPC\] server listening on: 127\.0\.0\.1:\d+$/;
+
+/** ports waits for both listening lines, whatever their order, and returns the ports they name. */
+async function ports(proc: ChildProc): Promise<{ http: number; grpc: number }> {
+  const [h, g] = await Promise.all([proc.waitForMsg(httpListening), proc.waitForMsg(grpcListening)]);
+  return { http: listeningPort(h), grpc: listeningPort(g) };
+}
+
+/** The two listening lines, in the order the process wrote them (the servers start concurrently). */
+function startLines(proc: ChildProc, p: { http: number; grpc: number }): string[] {
+  const want = [`[HTTP] server listening on: 127.0.0.1:${p.http}`, `[gRPC] server listening on: 127.0.0.1:${p.grpc}`];
+  const got = proc.messages().slice(0, 2);
+  assert.deepEqual([...got].sort(), [...want].sort(), `the first two lines are the listening lines\n${proc.transcript()}`);
+  return got;
+}
+
+function levelOf(proc: ChildProc, msg: string): string | undefined {
+  return proc.lines.find((l: ChildLine) => l.msg === msg)?.level;
+}
+
+afterEach(killAll);
+after(killAll);
+
+describe("helloworld binary: start and graceful stop", () => {
+  for (const sig of ["SIGTERM", "SIGINT", "SIGQUIT"] as const) {
+    it(`serves, then stops cleanly with exit 0 on ${sig}`, T, async () => {
+      const proc = startHelloworld(["-conf", configsDir]);
+      const p = await ports(proc);
+
+      const res = await fetch(`http://127.0.0.1:${p.http}/helloworld/kratos`);
+      assert.equal(res.status, 200);
+      assert.equal(await res.text(), '{"message":"Hello kratos"}');
+      await proc.waitForMsg("CreateGreeter: kratos");
+
+      proc.signal(sig);
+      const exit = await proc.exited;
+
+      assert.deepEqual({ code: exit.code, signal: exit.signal }, { code: 0, signal: null }, proc.transcript());
+      assert.equal(proc.stderr, "");
+      const msgs = proc.messages();
+      startLines(proc, p);
+      assert.deepEqual(msgs.slice(2, 4), ["CreateGreeter: kratos", `received ${sig}, stopping`], proc.transcript());
+      // The servers stop concurrently; either may log first.
+      assert.deepEqual(msgs.slice(4, 6).sort(), ["[HTTP] server stopping", "[gRPC] server stopping"], proc.transcript());
+      assert.deepEqual(msgs.slice(6), ["closing the data resources"], proc.transcript());
+      for (const l of proc.lines) assert.equal(l.level, "INFO", JSON.stringify(l));
+    });
+  }
+});
+
+describe("helloworld binary: flags", () => {
+  for (const flag of ["--version", "-version"]) {
+    it(`${flag} prints the name and the package.json version and exits 0`, T, async () => {
+      const proc = startHelloworld([flag]);
+      const exit = await proc.exited;
+      assert.equal(exit.code, 0, proc.transcript());
+      assert.equal(proc.stdout, `helloworld ${version}\n`);
+      assert.equal(proc.stderr, "");
+    });
+  }
+
+  it("an unknown flag exits 2 with Go's message, then the usage", T, async () => {
+    const proc = startHelloworld(["-nope"]);
+    const exit = await proc.exited;
+    assert.equal(exit.code, 2, proc.transcript());
+    assert.equal(proc.stdout, "");
+    const lines = proc.stderrLines();
+    assert.equal(lines[0], "flag provided but not defined: -nope");
+    assert.equal(lines[1], "Usage of helloworld:");
+  });
+});
+
+describe("helloworld binary: a bad config is one stderr line and exit 1", () => {
+  let dir = "";
+  afterEach(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    dir = "";
+  });
+
+  /** run writes yaml as config.yaml in a fresh temp dir and runs the binary on that dir; it returns the file's path. */
+  async function run(yaml: string | undefined, env: Record<string, string> = ephemeral, conf?: (dir: string) => string) {
+    dir = mkdtempSync(join(tmpdir(), "helloworld-conf-"));
+    const file = join(dir, "config.yaml");
+    if (yaml !== undefined) writeFileSync(file, yaml);
+    const proc = startHelloworld(["-conf", conf ? conf(dir) : dir], env);
+    const exit = await proc.exited;
+    assert.deepEqual({ code: exit.code, signal: exit.signal }, { code: 1, signal: null }, proc.transcript());
+    assert.equal(proc.stdout, "", "nothing on stdout");
+    assert.doesNotMatch(proc.stderr, /^ {4}at /m, "no stack frames");
+    assert.equal(proc.stderrLines().length, 1, `exactly one stderr line\n${proc.stderr}`);
+    return { file, dir, line: proc.stderrLines()[0] };
+  }
+
+  it("an unknown key names the key and the file", T, async () => {
+    const { file, line } = await run("server:\n  http:\n    adress: 127.0.0.1:0\n");
+    assert.equal(line, `helloworld: config: server.http.adress (${file}): unknown key`);
+  });
+
+  it("an invalid duration names the key, the file and the value", T, async () => {
+    const { file, line } = await run("server:\n  http:\n    timeout: 1x\n");
+    assert.equal(line, `helloworld: config: server.http.timeout (${file}): invalid duration "1x": want a Go duration such as 1s, 500ms or 1m30s`);
+  });
+
+  it("a missing -conf path names the path", T, async () => {
+    const { dir, line } = await run(undefined, ephemeral, (d) => join(d, "missing.yaml"));
+    assert.equal(line, `helloworld: config: cannot read ${join(dir, "missing.yaml")}: no such file or directory`);
+  });
+
+  it("a value of the wrong type names the key, the file and the types", T, async () => {
+    const { HELLOWORLD_SERVER_HTTP_ADDR: _, ...env } = ephemeral;
+    const { file, line } = await run("server:\n  http:\n    addr: 8000\n", env);
+    assert.equal(line, `helloworld: config: server.http.addr (${file}): expected string, received number`);
+  });
+
+  it("malformed YAML names the file and the position", T, async () => {
+    const { file, line } = await run("server:\n  http:\n    addr: 127.0.0.1:0\n   timeout: 1s\n");
+    // The file appears twice: once from the loader, once inside js-yaml's own message.
+    assert.equal(line, `helloworld: config: ${file}: bad indentation of a mapping entry in "${file}" (4:4)`);
+  });
+});
+
+describe("helloworld binary: a port in use", () => {
+  let blocker: Server | undefined;
+  afterEach(async () => {
+    await new Promise((resolve) => (blocker ? blocker.close(resolve) : resolve(undefined)));
+    blocker = undefined;
+  });
+
+  async function busyPort(): Promise<number> {
+    const server = createServer();
+    blocker = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(0, "127.0.0.1", resolve);
+    });
+    return (server.address() as { port: number }).port;
+  }
+
+  it("HTTP: exit 1, one stderr line, and the gRPC server that did start is stopped and cleanup runs", T, async () => {
+    const port = await busyPort();
+    const proc = startHelloworld(["-conf", configsDir], { ...ephemeral, HELLOWORLD_SERVER_HTTP_ADDR: `127.0.0.1:${port}` });
+    const exit = await proc.exited;
+    assert.deepEqual({ code: exit.code, signal: exit.signal }, { code: 1, signal: null }, proc.transcript());
+    assert.deepEqual(proc.stderrLines(), [`helloworld: [HTTP] listen 127.0.0.1:${port}: address already in use`]);
+    const msgs = proc.messages();
+    assert.match(msgs[0] ?? "", grpcListening, proc.transcript());
+    assert.deepEqual(msgs.slice(1), ["[gRPC] server stopping", "closing the data resources"], proc.transcript());
+  });
+
+  it("gRPC: exit 1, the error as the last stderr line, and the HTTP server that did start is stopped and cleanup runs", T, async () => {
+    const port = await busyPort();
+    const proc = startHelloworld(["-conf", configsDir], { ...ephemeral, HELLOWORLD_SERVER_GRPC_ADDR: `127.0.0.1:${port}` });
+    const exit = await proc.exited;
+    assert.deepEqual({ code: exit.code, signal: exit.signal }, { code: 1, signal: null }, proc.transcript());
+    assert.equal(proc.stderrLines().at(-1), `helloworld: [gRPC] listen 127.0.0.1:${port}: address already in use`);
+    const msgs = proc.messages();
+    assert.match(msgs[0] ?? "", httpListening, proc.transcript());
+    assert.deepEqual(msgs.slice(1), ["[HTTP] server stopping", "closing the data resources"], proc.transcript());
+  });
+
+  it(
+    "gRPC: the stderr is exactly that one line",
+    { ...T, todo: 'product bug: grpc-js itself logs "E No address added out of total 1 resolved" to stderr first' },
+    async () => {
+      const port = await busyPort();
+      const proc = startHelloworld(["-conf", configsDir], { ...ephemeral, HELLOWORLD_SERVER_GRPC_ADDR: `127.0.0.1:${port}` });
+      const exit = await proc.exited;
+      assert.equal(exit.code, 1, proc.transcript());
+      assert.deepEqual(proc.stderrLines(), [`helloworld: [gRPC] listen 127.0.0.1:${port}: address already in use`]);
+    },
+  );
+});
+
+// ---- The fixture: the App with an Echo whose Fail RPC in mode "slow" sleeps for `wait`. ----
+
+interface HttpResult {
+  status: number;
+  body: string;
+  connection: string | undefined;
+  at: number;
+}
+
+/** patchSlow starts PATCH /v1/fail/slow with {"wait": wait}; it resolves with the reply, or rejects with the socket error. */
+function patchSlow(port: number, wait: string, agent: Agent | false = false): Promise<HttpResult> {
+  return new Promise((resolve, reject) => {
+    const body = JSON.stringify({ wait });
+    const req = request(
+      { host: "127.0.0.1", port, method: "PATCH", path: "/v1/fail/slow", agent, headers: { "content-type": "application/json" } },
+      (res) => {
+        let text = "";
+        res.setEncoding("utf8");
+        res.on("data", (c: string) => (text += c));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text, connection: res.headers.connection, at: performance.now() }));
+        res.on("error", reject);
+      },
+    );
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+function failSlow(client: EchoClient, seconds: bigint): Promise<{ reply: EchoReply; at: number }> {
+  return new Promise((resolve, reject) => {
+    client.fail(create(FailRequestSchema, { mode: "slow", wait: { seconds } }), (err, reply) =>
+      err ? reject(err) : resolve({ reply: reply as EchoReply, at: performance.now() }),
+    );
+  });
+}
+
+/** The messages of a clean fixture run around a slow request, up to the first stop line. */
+function stopPrefix(proc: ChildProc, p: { http: number; grpc: number }): string[] {
+  return [...startLines(proc, p), "slow request started", "received SIGTERM, stopping", "[gRPC] server stopping", "[HTTP] server stopping"];
+}
+
+describe("App: SIGTERM with a request in flight", () => {
+  it("HTTP: the request completes with 200, new connections are refused, and the process exits 0 once it is done", T, async () => {
+    const stopTimeout = 5000;
+    const proc = startSlowApp("5s");
+    const p = await ports(proc);
+    // agent false: one connection, Connection: close, as curl does.
+    const reply = patchSlow(p.http, "1.5s");
+    reply.catch(() => {});
+    await proc.waitForMsg("slow request started");
+    const sent = proc.signal("SIGTERM");
+
+    await proc.waitForMsg("[HTTP] server stopping");
+    assert.equal((await dial(p.http))?.code, "ECONNREFUSED", "a new HTTP connection after [HTTP] server stopping");
+    assert.equal((await dial(p.grpc))?.code, "ECONNREFUSED", "a new gRPC connection after the servers stopped");
+
+    const r = await reply;
+    assert.equal(r.status, 200);
+    assert.equal(r.body, '{"transport":"http","operation":"/echo.v1.Echo/Fail"}');
+    const exit = await proc.exited;
+    assert.deepEqual({ code: exit.code, signal: exit.signal }, { code: 0, signal: null }, proc.transcript());
+    assert.equal(proc.stderr, "");
+    assert.deepEqual(proc.messages(), [...stopPrefix(proc, p), "slow request finished", "slow-app exiting"], proc.transcript());
+    assert.ok(exit.at - sent < stopTimeout + 1000, `exited ${Math.round(exit.at - sent)}ms after SIGTERM`);
+    assert.ok(exit.at - r.at < 1000, `exited ${Math.round(exit.at - r.at)}ms after the reply: it should not wait out the stop timeout`);
+  });
+
+  it(
+    "HTTP keep-alive: a connection left idle by the finished request does not hold the stop",
+    { ...T, todo: "product bug: HttpServer.stop closes idle connections only once, so this one stays open until the force stop" },
+    async () => {
+      const proc = startSlowApp("3s");
+      const p = await ports(proc);
+      const agent = new Agent({ keepAlive: true });
+      try {
+        const reply = patchSlow(p.http, "1s", agent);
+        reply.catch(() => {});
+        await proc.waitForMsg("slow request started");
+        proc.signal("SIGTERM");
+        const r = await reply;
+        assert.equal(r.status, 200);
+        const exit = await proc.exited;
+        assert.equal(exit.code, 0, proc.transcript());
+        assert.deepEqual(proc.messages(), [...stopPrefix(proc, p), "slow request finished", "slow-app exiting"], proc.transcript());
+        assert.ok(exit.at - r.at < 1000, `exited ${Math.round(exit.at - r.at)}ms after the reply`);
+      } finally {
+        agent.destroy();
+      }
+    },
+  );
+
+  it("gRPC: the call completes, new connections are refused, and the process exits 0 once it is done", T, async () => {
+    const stopTimeout = 5000;
+    const proc = startSlowApp("5s");
+    const p = await ports(proc);
+    const client = new EchoClient(`127.0.0.1:${p.grpc}`, credentials.createInsecure());
+    try {
+      const reply = failSlow(client, 1n);
+      reply.catch(() => {});
+      await proc.waitForMsg("slow request started");
+      const sent = proc.signal("SIGTERM");
+
+      await proc.waitForMsg("[HTTP] server stopping");
+      assert.equal((await dial(p.grpc))?.code, "ECONNREFUSED", "a new gRPC connection after [gRPC] server stopping");
+      assert.equal((await dial(p.http))?.code, "ECONNREFUSED", "a new HTTP connection after [HTTP] server stopping");
+
+      const r = await reply;
+      assert.equal(r.reply.transport, "grpc");
+      assert.equal(r.reply.operation, "/echo.v1.Echo/Fail");
+      const exit = await proc.exited;
+      assert.deepEqual({ code: exit.code, signal: exit.signal }, { code: 0, signal: null }, proc.transcript());
+      assert.equal(proc.stderr, "");
+      assert.deepEqual(proc.messages(), [...stopPrefix(proc, p), "slow request finished", "slow-app exiting"], proc.transcript());
+      assert.ok(exit.at - sent < stopTimeout + 1000, `exited ${Math.round(exit.at - sent)}ms after SIGTERM`);
+      assert.ok(exit.at - r.at < 1000, `exited ${Math.round(exit.at - r.at)}ms after the reply: it should not wait out the stop timeout`);
+    } finally {
+      client.close();
+    }
+  });
+});
+
+describe("App: the stop timeout", () => {
+  it("HTTP: a request longer than the stop timeout is dropped, with a WARN, and the process exits 0", T, async () => {
+    const proc = startSlowApp("300ms");
+    const p = await ports(proc);
+    const reply = patchSlow(p.http, "5s");
+    reply.catch(() => {});
+    await proc.waitForMsg("slow request started");
+    const sent = proc.signal("SIGTERM");
+
+    const err = (await reply.then(
+      (r) => assert.fail(`the request completed: ${JSON.stringify(r)}`),
+      (e: unknown) => e,
+    )) as NodeJS.ErrnoException;
+    assert.equal(err.code, "ECONNRESET", String(err));
+    assert.equal(err.message, "socket hang up");
+
+    const exit = await proc.exited;
+    assert.deepEqual({ code: exit.code, signal: exit.signal }, { code: 0, signal: null }, proc.transcript());
+    assert.equal(proc.stderr, "");
+    const force = "[HTTP] server couldn't stop gracefully in time, doing force stop";
+    assert.deepEqual(proc.messages(), [...stopPrefix(proc, p), force, "slow-app exiting"], proc.transcript());
+    assert.equal(levelOf(proc, force), "WARN");
+    const elapsed = exit.at - sent;
+    assert.ok(elapsed >= 250, `exited ${Math.round(elapsed)}ms after SIGTERM: before the 300ms stop timeout`);
+    assert.ok(elapsed < 3000, `exited ${Math.round(elapsed)}ms after SIGTERM`);
+  });
+
+  it("gRPC: a call longer than the stop timeout is cut, with a WARN, and the process exits 0", T, async () => {
+    const proc = startSlowApp("300ms");
+    const p = await ports(proc);
+    const client = new EchoClient(`127.0.0.1:${p.grpc}`, credentials.createInsecure());
+    try {
+      const reply = failSlow(client, 5n);
+      reply.catch(() => {});
+      await proc.waitForMsg("slow request started");
+      const sent = proc.signal("SIGTERM");
+
+      const err = (await reply.then(
+        (r) => assert.fail(`the call completed: ${JSON.stringify(r)}`),
+        (e: unknown) => e,
+      )) as ServiceError;
+      assert.equal(err.code, status.UNAVAILABLE, String(err));
+
+      const exit = await proc.exited;
+      assert.deepEqual({ code: exit.code, signal: exit.signal }, { code: 0, signal: null }, proc.transcript());
+      assert.equal(proc.stderr, "");
+      const force = "[gRPC] server couldn't stop gracefully in time, doing force stop";
+      assert.deepEqual(proc.messages(), [...stopPrefix(proc, p), force, "slow-app exiting"], proc.transcript());
+      assert.equal(levelOf(proc, force), "WARN");
+      const elapsed = exit.at - sent;
+      assert.ok(elapsed >= 250, `exited ${Math.round(elapsed)}ms after SIGTERM: before the 300ms stop timeout`);
+      assert.ok(elapsed < 3000, `exited ${Math.round(elapsed)}ms after SIGTERM`);
+    } finally {
+      client.close();
+    }
+  });
+});
+
+describe("App: a second signal", () => {
+  it("a second SIGTERM during a slow stop exits 1 at once", T, async () => {
+    const proc = startSlowApp("10s");
+    const p = await ports(proc);
+    const reply = patchSlow(p.http, "5s");
+    reply.catch(() => {});
+    await proc.waitForMsg("slow request started");
+    proc.signal("SIGTERM");
+    await proc.waitForMsg("[HTTP] server stopping");
+    const second = proc.signal("SIGTERM");
+
+    const exit = await proc.exited;
+    assert.deepEqual({ code: exit.code, signal: exit.signal }, { code: 1, signal: null }, proc.transcript());
+    const elapsed = exit.at - second;
+    assert.ok(elapsed < 1000, `exited ${Math.round(elapsed)}ms after the second SIGTERM`);
+    assert.equal(proc.stderr, "");
+    const again = "received SIGTERM again, exiting at once";
+    assert.deepEqual(proc.messages(), [...stopPrefix(proc, p), again], proc.transcript());
+    assert.equal(levelOf(proc, again), "WARN");
+    await assert.rejects(reply, { code: "ECONNRESET" });
+  });
+});

@@ -1,0 +1,89 @@
+import { create } from "@bufbuild/protobuf";
+import { durationMs } from "@bufbuild/protobuf/wkt";
+import { type EchoServer, registerEchoServer } from "../api/echo/v1/echo_grpc.js";
+import { registerEchoHTTPServer } from "../api/echo/v1/echo_http.js";
+import { type EchoReply, EchoReplySchema, type EchoRequest, type FailRequest } from "../api/echo/v1/echo_pb.js";
+import { KratosError } from "../../pkg/errors/errors.js";
+import type { Logger } from "../../pkg/log/logger.js";
+import type { Middleware } from "../../pkg/middleware/middleware.js";
+import { recovery } from "../../pkg/middleware/recovery.js";
+import type { Context } from "../../pkg/transport/context.js";
+import { GrpcServer } from "../../pkg/transport/grpc/server.js";
+import { HttpServer } from "../../pkg/transport/http/server.js";
+
+/** EchoService answers with what it got and what the context said; Fail fails as asked. */
+export class EchoService implements EchoServer {
+  readonly contexts: Context[] = [];
+
+  private echo(ctx: Context, req: EchoRequest): EchoReply {
+    this.contexts.push(ctx);
+    return create(EchoReplySchema, { request: req, transport: ctx.kind, operation: ctx.operation, inner: req.inner });
+  }
+
+  async get(ctx: Context, req: EchoRequest) {
+    return this.echo(ctx, req);
+  }
+  async create(ctx: Context, req: EchoRequest) {
+    return this.echo(ctx, req);
+  }
+  async update(ctx: Context, req: EchoRequest) {
+    return this.echo(ctx, req);
+  }
+  async resource(ctx: Context, req: EchoRequest) {
+    return this.echo(ctx, req);
+  }
+  async internal(ctx: Context, req: EchoRequest) {
+    return this.echo(ctx, req);
+  }
+
+  async fail(ctx: Context, req: FailRequest): Promise<EchoReply> {
+    this.contexts.push(ctx);
+    switch (req.mode) {
+      case "error":
+        throw new KratosError(404, "USER_NOT_FOUND", "user not found", { user: "kratos" });
+      case "panic":
+        throw new TypeError("secret internal detail");
+      case "header":
+        ctx.replyHeader.set("x-echo", "yes");
+        return create(EchoReplySchema, { transport: ctx.kind });
+      case "deadline":
+        await new Promise((resolve) => ctx.signal.addEventListener("abort", resolve, { once: true }));
+        throw new KratosError(504, "DEADLINE", String((ctx.signal.reason as Error).message));
+      default:
+        await new Promise((resolve) => setTimeout(resolve, req.wait ? durationMs(req.wait) : 0));
+        return create(EchoReplySchema, { transport: ctx.kind });
+    }
+  }
+}
+
+export interface EchoServers {
+  echo: EchoService;
+  http: HttpServer;
+  grpc: GrpcServer;
+  httpURL: string;
+  grpcAddress: string;
+  stop(): Promise<void>;
+}
+
+/** startEchoServers serves EchoService on both transports, on ephemeral loopback ports. */
+export async function startEchoServers(logger: Logger, opts: { timeout?: number; middleware?: Middleware[] } = {}): Promise<EchoServers> {
+  const echo = new EchoService();
+  const middleware = [recovery(logger), ...(opts.middleware ?? [])];
+  const timeout = opts.timeout ?? 1000;
+  const http = new HttpServer({ address: "127.0.0.1:0", timeout, middleware, logger, maxBodyBytes: 1024 });
+  const grpc = new GrpcServer({ address: "127.0.0.1:0", timeout, middleware, logger });
+  registerEchoHTTPServer(http, echo);
+  registerEchoServer(grpc, echo);
+  await Promise.all([http.start(), grpc.start()]);
+  return {
+    echo,
+    http,
+    grpc,
+    httpURL: `http://${http.address}`,
+    grpcAddress: grpc.address,
+    async stop() {
+      const force = new AbortController();
+      await Promise.all([http.stop(force.signal), grpc.stop(force.signal)]);
+    },
+  };
+}
