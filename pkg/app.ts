@@ -68,21 +68,21 @@ export class App {
   private async serve(): Promise<void> {
     if (this.state !== "new") throw new Error("app: run called twice");
     this.state = "running";
-    await runHooks(this.opts.beforeStart);
-    const results = await Promise.allSettled(this.opts.servers.map((s) => s.start()));
-    const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
-    if (failed) {
-      await this.stopServers(this.opts.servers.filter((_, i) => results[i]?.status === "fulfilled"));
-      this.state = "stopped";
-      throw failed.reason;
-    }
+    // Signals are heard from the start, so one that comes while the servers bind still stops them gracefully.
     const removeSignals = this.listenForSignals();
     try {
+      await runHooks(this.opts.beforeStart);
+      const results = await Promise.allSettled(this.opts.servers.map((s) => s.start()));
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+      if (failed) {
+        await this.stopServers(this.opts.servers.filter((_, i) => results[i]?.status === "fulfilled"));
+        this.state = "stopped";
+        throw failed.reason;
+      }
       try {
         await runHooks(this.opts.afterStart);
         this.startedResult?.resolve();
       } catch (err) {
-        this.stop();
         await this.shutdown();
         throw err;
       }

@@ -16,6 +16,7 @@ import { newLogger } from "../pkg/log/logger.js";
 import { type EchoServers, startEchoServers } from "./support/echo.js";
 import { call, callError } from "./support/grpc.js";
 import { LogCapture } from "./support/logs.js";
+import { openReflection } from "./support/reflection.js";
 
 describe("gRPC services through the shared middleware and error model", () => {
   const logs = new LogCapture();
@@ -46,6 +47,26 @@ describe("gRPC services through the shared middleware and error model", () => {
       }
     }
     assert.equal(EchoHTTPRoutes.length, Echo.methods.flatMap((m) => (hasOption(m, http) ? [getOption(m, http), ...getOption(m, http).additionalBindings] : [])).length);
+  });
+
+  it("lists every service by reflection, sorted, and an open reflection stream does not hold up a stop", async () => {
+    const stream = openReflection(s.grpcAddress);
+    const res = await stream.ask({ host: "", messageRequest: { case: "listServices", value: "" } });
+    assert.equal(res.messageResponse.case, "listServicesResponse");
+    const names = res.messageResponse.case === "listServicesResponse" ? res.messageResponse.value.service.map((x) => x.name) : [];
+    assert.deepEqual(names, ["echo.v1.Echo", "grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection"]);
+    const other = await startEchoServers(newLogger({ id: "t", name: "echo", version: "t", destination: logs }));
+    const open = openReflection(other.grpcAddress);
+    await open.ask({ host: "", messageRequest: { case: "listServices", value: "" } });
+    const force = new AbortController();
+    const forced = setTimeout(() => force.abort(), 5000);
+    const started = Date.now();
+    await other.grpc.stop(force.signal);
+    clearTimeout(forced);
+    assert.ok(Date.now() - started < 1000, `stop took ${Date.now() - started} ms`);
+    await other.stop();
+    await open.close();
+    await stream.close();
   });
 
   it("sets the transport kind and full method name as the operation", async () => {

@@ -93,7 +93,9 @@ describe("grpc.health.v1.Health over a real socket", () => {
   it("lists the status of every service it knows", async () => {
     const res = await call<HealthListResponse>((cb) => client.list(create(HealthListRequestSchema, {}), cb));
     assert.deepEqual(
-      Object.entries(res.statuses).map(([service, r]) => [service, r.status]),
+      Object.entries(res.statuses)
+        .map(([service, r]) => [service, r.status])
+        .sort(),
       [
         ["", ServingStatus.SERVING],
         ["helloworld.v1.Greeter", ServingStatus.SERVING],
@@ -106,6 +108,7 @@ describe("grpc.health.v1.Health Watch across a stop", () => {
   let running: RunningApp;
   let client: HealthClient;
   let stopped: Promise<void> | undefined;
+  const watches: Array<ReturnType<typeof watch>> = [];
 
   before(async () => {
     // A stop timeout far beyond the test's own, so a Watch that held the graceful stop up fails the test.
@@ -114,6 +117,8 @@ describe("grpc.health.v1.Health Watch across a stop", () => {
   });
 
   after(async () => {
+    // Should the test fail midway, a Watch left open must not hold the stop up.
+    for (const w of watches) w.stream.cancel();
     client.close();
     await (stopped ?? running.stop());
   });
@@ -122,6 +127,7 @@ describe("grpc.health.v1.Health Watch across a stop", () => {
     const server = watch(client, "");
     const greeter = watch(client, "helloworld.v1.Greeter");
     const unknown = watch(client, "nope");
+    watches.push(server, greeter, unknown);
     assert.equal(await server.next(), ServingStatus.SERVING);
     assert.equal(await greeter.next(), ServingStatus.SERVING);
     assert.equal(await unknown.next(), ServingStatus.SERVICE_UNKNOWN);

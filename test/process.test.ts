@@ -63,6 +63,8 @@ describe("helloworld binary: start and graceful stop", () => {
       const proc = startHelloworld(["-conf", configsDir]);
       const p = await ports(proc);
 
+      // The request also proves the App listens for signals: it installs its handlers in the same
+      // tick as the last listening line, so before it can serve any request.
       const res = await fetch(`http://127.0.0.1:${p.http}/helloworld/kratos`);
       assert.equal(res.status, 200);
       assert.equal(await res.text(), '{"message":"Hello kratos"}');
@@ -82,6 +84,20 @@ describe("helloworld binary: start and graceful stop", () => {
       for (const l of proc.lines) assert.equal(l.level, "INFO", JSON.stringify(l));
     });
   }
+
+  it(
+    "a SIGTERM as soon as the first server listens still stops gracefully",
+    { ...T, todo: "product bug: App installs its signal handlers only after every server has started, so this SIGTERM kills the process" },
+    async () => {
+      const proc = startHelloworld(["-conf", configsDir]);
+      await proc.waitFor((l) => httpListening.test(l.msg) || grpcListening.test(l.msg), "a listening line");
+      proc.signal("SIGTERM");
+      const exit = await proc.exited;
+      assert.deepEqual({ code: exit.code, signal: exit.signal }, { code: 0, signal: null }, proc.transcript());
+      assert.ok(proc.messages().includes("received SIGTERM, stopping"), proc.transcript());
+      assert.equal(proc.messages().at(-1), "closing the data resources");
+    },
+  );
 });
 
 describe("helloworld binary: flags", () => {
@@ -150,8 +166,7 @@ describe("helloworld binary: a bad config is one stderr line and exit 1", () => 
 
   it("malformed YAML names the file and the position", T, async () => {
     const { file, line } = await run("server:\n  http:\n    addr: 127.0.0.1:0\n   timeout: 1s\n");
-    // The file appears twice: once from the loader, once inside js-yaml's own message.
-    assert.equal(line, `helloworld: config: ${file}: bad indentation of a mapping entry in "${file}" (4:4)`);
+    assert.equal(line, `helloworld: config: ${file}: bad indentation of a mapping entry at line 4, column 4`);
   });
 });
 
@@ -243,25 +258,42 @@ function failSlow(client: EchoClient, seconds: bigint): Promise<{ reply: EchoRep
   });
 }
 
-/** The messages of a clean fixture run around a slow request, up to the first stop line. */
+/** startSlow starts the fixture and waits until it listens for signals. */
+async function startSlow(stopTimeout: string): Promise<{ proc: ChildProc; p: { http: number; grpc: number } }> {
+  const proc = startSlowApp(stopTimeout);
+  const p = await ports(proc);
+  await proc.waitForMsg("slow-app started");
+  return { proc, p };
+}
+
+/** The messages of a fixture run with a slow request, from the start through the moment both listeners are closed. */
 function stopPrefix(proc: ChildProc, p: { http: number; grpc: number }): string[] {
-  return [...startLines(proc, p), "slow request started", "received SIGTERM, stopping", "[gRPC] server stopping", "[HTTP] server stopping"];
+  return [
+    ...startLines(proc, p),
+    "slow-app started",
+    "slow request started",
+    "received SIGTERM, stopping",
+    "[gRPC] server stopping",
+    "[gRPC] stop called",
+    "[HTTP] server stopping",
+    "[HTTP] stop called",
+  ];
 }
 
 describe("App: SIGTERM with a request in flight", () => {
   it("HTTP: the request completes with 200, new connections are refused, and the process exits 0 once it is done", T, async () => {
     const stopTimeout = 5000;
-    const proc = startSlowApp("5s");
-    const p = await ports(proc);
+    const { proc, p } = await startSlow("5s");
     // agent false: one connection, Connection: close, as curl does.
     const reply = patchSlow(p.http, "1.5s");
     reply.catch(() => {});
     await proc.waitForMsg("slow request started");
     const sent = proc.signal("SIGTERM");
 
-    await proc.waitForMsg("[HTTP] server stopping");
-    assert.equal((await dial(p.http))?.code, "ECONNREFUSED", "a new HTTP connection after [HTTP] server stopping");
-    assert.equal((await dial(p.grpc))?.code, "ECONNREFUSED", "a new gRPC connection after the servers stopped");
+    // The fixture logs "[HTTP] stop called" right after HttpServer.stop() has closed the listener.
+    await proc.waitForMsg("[HTTP] stop called");
+    assert.equal((await dial(p.http))?.code, "ECONNREFUSED", "a new HTTP connection while the request is in flight");
+    assert.equal((await dial(p.grpc))?.code, "ECONNREFUSED", "a new gRPC connection while the request is in flight");
 
     const r = await reply;
     assert.equal(r.status, 200);
@@ -278,8 +310,7 @@ describe("App: SIGTERM with a request in flight", () => {
     "HTTP keep-alive: a connection left idle by the finished request does not hold the stop",
     { ...T, todo: "product bug: HttpServer.stop closes idle connections only once, so this one stays open until the force stop" },
     async () => {
-      const proc = startSlowApp("3s");
-      const p = await ports(proc);
+      const { proc, p } = await startSlow("3s");
       const agent = new Agent({ keepAlive: true });
       try {
         const reply = patchSlow(p.http, "1s", agent);
@@ -300,8 +331,7 @@ describe("App: SIGTERM with a request in flight", () => {
 
   it("gRPC: the call completes, new connections are refused, and the process exits 0 once it is done", T, async () => {
     const stopTimeout = 5000;
-    const proc = startSlowApp("5s");
-    const p = await ports(proc);
+    const { proc, p } = await startSlow("5s");
     const client = new EchoClient(`127.0.0.1:${p.grpc}`, credentials.createInsecure());
     try {
       const reply = failSlow(client, 1n);
@@ -309,9 +339,9 @@ describe("App: SIGTERM with a request in flight", () => {
       await proc.waitForMsg("slow request started");
       const sent = proc.signal("SIGTERM");
 
-      await proc.waitForMsg("[HTTP] server stopping");
-      assert.equal((await dial(p.grpc))?.code, "ECONNREFUSED", "a new gRPC connection after [gRPC] server stopping");
-      assert.equal((await dial(p.http))?.code, "ECONNREFUSED", "a new HTTP connection after [HTTP] server stopping");
+      await proc.waitForMsg("[HTTP] stop called");
+      assert.equal((await dial(p.grpc))?.code, "ECONNREFUSED", "a new gRPC connection while the call is in flight");
+      assert.equal((await dial(p.http))?.code, "ECONNREFUSED", "a new HTTP connection while the call is in flight");
 
       const r = await reply;
       assert.equal(r.reply.transport, "grpc");
@@ -330,8 +360,7 @@ describe("App: SIGTERM with a request in flight", () => {
 
 describe("App: the stop timeout", () => {
   it("HTTP: a request longer than the stop timeout is dropped, with a WARN, and the process exits 0", T, async () => {
-    const proc = startSlowApp("300ms");
-    const p = await ports(proc);
+    const { proc, p } = await startSlow("300ms");
     const reply = patchSlow(p.http, "5s");
     reply.catch(() => {});
     await proc.waitForMsg("slow request started");
@@ -356,8 +385,7 @@ describe("App: the stop timeout", () => {
   });
 
   it("gRPC: a call longer than the stop timeout is cut, with a WARN, and the process exits 0", T, async () => {
-    const proc = startSlowApp("300ms");
-    const p = await ports(proc);
+    const { proc, p } = await startSlow("300ms");
     const client = new EchoClient(`127.0.0.1:${p.grpc}`, credentials.createInsecure());
     try {
       const reply = failSlow(client, 5n);
@@ -369,7 +397,9 @@ describe("App: the stop timeout", () => {
         (r) => assert.fail(`the call completed: ${JSON.stringify(r)}`),
         (e: unknown) => e,
       )) as ServiceError;
-      assert.equal(err.code, status.UNAVAILABLE, String(err));
+      // grpc-js's forceShutdown resets the stream with CANCEL, which its client reports as CANCELLED.
+      assert.equal(err.code, status.CANCELLED, String(err));
+      assert.equal(err.details, "Call cancelled");
 
       const exit = await proc.exited;
       assert.deepEqual({ code: exit.code, signal: exit.signal }, { code: 0, signal: null }, proc.transcript());
@@ -388,13 +418,12 @@ describe("App: the stop timeout", () => {
 
 describe("App: a second signal", () => {
   it("a second SIGTERM during a slow stop exits 1 at once", T, async () => {
-    const proc = startSlowApp("10s");
-    const p = await ports(proc);
+    const { proc, p } = await startSlow("10s");
     const reply = patchSlow(p.http, "5s");
     reply.catch(() => {});
     await proc.waitForMsg("slow request started");
     proc.signal("SIGTERM");
-    await proc.waitForMsg("[HTTP] server stopping");
+    await proc.waitForMsg("[HTTP] stop called");
     const second = proc.signal("SIGTERM");
 
     const exit = await proc.exited;

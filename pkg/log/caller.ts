@@ -1,5 +1,5 @@
 const frameRE = /\(?((?:file:\/\/)?[^()\s]+):(\d+):\d+\)?$/;
-const skipRE = /node_modules[\\/]pino|[\\/]pkg[\\/]log[\\/]|node:internal/;
+const skipRE = /node_modules[\\/]pino|[\\/]log[\\/](logger|caller)\.[jt]s:|\(node:|^\s*at node:/;
 
 /** callerOf returns dir/file:line of the first stack frame outside pino and this package. */
 export function callerOf(stack: string | undefined): string {

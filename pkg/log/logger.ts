@@ -29,9 +29,9 @@ export interface LoggerOptions {
 export function newLogger(opts: LoggerOptions): Logger {
   const format = opts.format ?? "auto";
   const usePretty = format === "pretty" || (format === "auto" && (opts.isTTY ?? process.stdout.isTTY === true));
-  const destination =
-    opts.destination ??
-    (usePretty ? pretty({ sync: true, messageKey: "msg", timestampKey: "ts", translateTime: "SYS:standard" }) : pino.destination({ dest: 1, sync: true }));
+  const destination = usePretty
+    ? pretty({ sync: true, messageKey: "msg", timestampKey: "ts", translateTime: "SYS:standard", destination: opts.destination ?? 1 })
+    : (opts.destination ?? pino.destination({ dest: 1, sync: true }));
   return pino(
     {
       level: opts.level ?? "info",

@@ -17,6 +17,8 @@ export class ReflectionService {
   private readonly symbols = new Map<string, DescFile>();
   private readonly extensions = new Map<string, Map<number, DescFile>>();
   private readonly services: string[] = [];
+  private readonly messageTypes = new Set<string>();
+  private readonly streams = new Set<ServerDuplexStream<Request, unknown>>();
 
   /** addService lists a service and makes its file and the file's imports known. */
   addService(service: DescService): void {
@@ -30,6 +32,7 @@ export class ReflectionService {
     const index = (name: string) => this.symbols.set(name, file);
     const indexMessage = (m: DescMessage): void => {
       index(m.typeName);
+      this.messageTypes.add(m.typeName);
       for (const f of m.fields) index(`${m.typeName}.${f.name}`);
       for (const e of m.nestedEnums) index(e.typeName);
       for (const x of m.nestedExtensions) this.indexExtension(x.typeName, x.extendee.typeName, x.number, file);
@@ -57,6 +60,10 @@ export class ReflectionService {
     return {
       serverReflectionInfo: (call: ServerDuplexStream<Request, unknown>) => {
         const sent = new Set<string>();
+        this.streams.add(call);
+        const forget = () => this.streams.delete(call);
+        call.on("close", forget);
+        call.on("cancelled", forget);
         call.on("data", (req: Request) => {
           call.write(create(version.ServerReflectionResponseSchema as typeof v1.ServerReflectionResponseSchema, this.answer(req, sent) as never));
         });
@@ -65,12 +72,18 @@ export class ReflectionService {
     };
   }
 
+  /** shutdown ends open reflection streams, which tools such as grpcui keep open, so they do not hold up a stop. */
+  shutdown(): void {
+    for (const call of this.streams) call.end();
+    this.streams.clear();
+  }
+
   private answer(req: Request, sent: Set<string>) {
     const base = { validHost: req.host, originalRequest: req };
     const r = req.messageRequest;
     switch (r.case) {
       case "listServices":
-        return { ...base, messageResponse: { case: "listServicesResponse", value: { service: this.services.map((name) => ({ name })) } } };
+        return { ...base, messageResponse: { case: "listServicesResponse", value: { service: [...this.services].sort().map((name) => ({ name })) } } };
       case "fileByFilename":
         return this.fileResponse(base, this.files.get(r.value), `file not found: ${r.value}`, sent);
       case "fileContainingSymbol":
@@ -81,7 +94,7 @@ export class ReflectionService {
       }
       case "allExtensionNumbersOfType": {
         const numbers = [...(this.extensions.get(r.value)?.keys() ?? [])].sort((a, b) => a - b);
-        if (!this.symbols.has(r.value)) return errorResponse(base, `type not found: ${r.value}`);
+        if (!this.messageTypes.has(r.value)) return errorResponse(base, `type not found: ${r.value}`);
         return { ...base, messageResponse: { case: "allExtensionNumbersResponse", value: { baseTypeName: r.value, extensionNumber: numbers } } };
       }
       default:

@@ -7,6 +7,7 @@ import {
   ServerCredentials,
   type UntypedServiceImplementation,
   type sendUnaryData,
+  setLogger,
 } from "@grpc/grpc-js";
 import { toGrpcStatus } from "../../errors/grpc.js";
 import { Health } from "../../gen/grpc/health/v1/health_pb.js";
@@ -43,6 +44,8 @@ export class GrpcServer implements Server {
 
   constructor(private readonly opts: GrpcServerOptions) {
     this.middleware = chain(...(opts.middleware ?? []));
+    // grpc-js writes its own diagnostics to stderr; they go to our logger instead, below the errors we report.
+    setLogger(grpcJsLogger(opts.logger));
     this.addInternal(Health, this.health.handlers());
     this.addInternal(reflectionV1.ServerReflection, this.reflection.handlers(reflectionV1));
     this.addInternal(reflectionV1alpha.ServerReflection, this.reflection.handlers(reflectionV1alpha));
@@ -84,6 +87,7 @@ export class GrpcServer implements Server {
     if (!this.started) return;
     this.started = false;
     this.health.shutdown();
+    this.reflection.shutdown();
     this.opts.logger.info("[gRPC] server stopping");
     const onForce = () => {
       this.opts.logger.warn("[gRPC] server couldn't stop gracefully in time, doing force stop");
@@ -137,4 +141,9 @@ function toMetadata(header: Header): Metadata {
 function bindCause(err: Error): NodeJS.ErrnoException {
   const code = /\b(EADDRINUSE|EACCES|EADDRNOTAVAIL)\b/.exec(err.message)?.[1];
   return Object.assign(new Error(err.message), { code });
+}
+
+function grpcJsLogger(logger: Logger): Partial<Console> {
+  const log = (...args: unknown[]) => logger.debug({ component: "grpc-js" }, args.map(String).join(" "));
+  return { error: log, info: log, debug: log };
 }

@@ -39,6 +39,7 @@ export class HttpServer implements Server {
   private readonly maxBodyBytes: number;
   private server?: NodeServer;
   private listenAddress = "";
+  private stopping = false;
 
   constructor(private readonly opts: HttpServerOptions) {
     this.middleware = chain(...(opts.middleware ?? []));
@@ -77,6 +78,7 @@ export class HttpServer implements Server {
     const server = this.server;
     if (!server?.listening) return;
     this.opts.logger.info("[HTTP] server stopping");
+    this.stopping = true;
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
     const onForce = () => {
@@ -121,8 +123,7 @@ export class HttpServer implements Server {
       const reply = (await handler(ctx, input)) as Message;
       for (const key of ctx.replyHeader.keys()) res.setHeader(key, ctx.replyHeader.values(key));
       const { type, body } = encodeReply(route.rpc.output, reply, route.responseBody, wantsProto(req.headers.accept));
-      res.status(200).setHeader("Content-Type", type);
-      res.end(body);
+      this.send(res, 200, type, body);
     } catch (err) {
       this.writeError(res, err, operation);
     } finally {
@@ -151,9 +152,14 @@ export class HttpServer implements Server {
       res.destroy();
       return;
     }
-    const status = e.code >= 200 && e.code <= 599 ? e.code : 500;
-    res.status(status).setHeader("Content-Type", JSON_TYPE);
-    res.end(encodeStatus(e));
+    this.send(res, e.code >= 200 && e.code <= 599 ? e.code : 500, JSON_TYPE, encodeStatus(e));
+  }
+
+  private send(res: Response, status: number, type: string, body: string | Uint8Array): void {
+    res.status(status).setHeader("Content-Type", type);
+    // A keep-alive connection whose request finishes during a stop must not stay open until the force stop.
+    if (this.stopping) res.setHeader("Connection", "close");
+    res.end(body);
   }
 }
 

@@ -1,0 +1,117 @@
+import { Agent, request } from "node:http";
+import type { AddressInfo } from "node:net";
+import { create } from "@bufbuild/protobuf";
+import { Server, ServerCredentials, credentials } from "@grpc/grpc-js";
+import express from "express";
+import { GreeterClient, GreeterDefinition, registerGreeterServer } from "../api/helloworld/v1/greeter_grpc.js";
+import { registerGreeterHTTPServer } from "../api/helloworld/v1/greeter_http.js";
+import { type HelloReply, HelloReplySchema, HelloRequestSchema } from "../api/helloworld/v1/greeter_pb.js";
+import { newLogger } from "../pkg/log/logger.js";
+import { recovery } from "../pkg/middleware/recovery.js";
+import { GrpcServer } from "../pkg/transport/grpc/server.js";
+import { HttpServer } from "../pkg/transport/http/server.js";
+import { median } from "./stats.js";
+
+const concurrency = 16;
+const requests = 4000;
+const logger = newLogger({ id: "bench", name: "bench", version: "bench", level: "silent" });
+const greeter = { sayHello: async (_ctx: unknown, req: { name: string }) => create(HelloReplySchema, { message: `Hello ${req.name}` }) };
+
+/** run fires `requests` calls, `concurrency` at a time, and returns calls per second. */
+async function run(call: () => Promise<void>): Promise<number> {
+  let left = requests;
+  const start = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (left-- > 0) await call();
+    }),
+  );
+  return requests / (Number(process.hrtime.bigint() - start) / 1e9);
+}
+
+function httpGetter(port: number) {
+  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+  return () =>
+    new Promise<void>((resolve, reject) => {
+      request({ port, host: "127.0.0.1", path: "/helloworld/kratos", agent }, (res) => {
+        res.resume().on("end", () => (res.statusCode === 200 ? resolve() : reject(new Error(`HTTP ${res.statusCode}`))));
+      })
+        .on("error", reject)
+        .end();
+    });
+}
+
+async function bareExpress(): Promise<{ port: number; close: () => void }> {
+  const app = express();
+  app.get("/helloworld/:name", (req, res) => {
+    res.json({ message: `Hello ${req.params.name}` });
+  });
+  const server = app.listen(0, "127.0.0.1");
+  await new Promise((r) => server.once("listening", r));
+  return { port: (server.address() as AddressInfo).port, close: () => server.close() };
+}
+
+async function frameworkHttp(): Promise<{ port: number; close: () => Promise<void> }> {
+  const s = new HttpServer({ address: "127.0.0.1:0", timeout: 1000, middleware: [recovery(logger)], logger });
+  registerGreeterHTTPServer(s, greeter);
+  await s.start();
+  return { port: Number(s.address.split(":").pop()), close: () => s.stop(AbortSignal.timeout(1000)) };
+}
+
+async function bareGrpc(): Promise<{ address: string; close: () => void }> {
+  const server = new Server();
+  server.addService(GreeterDefinition, {
+    sayHello: (call: { request: { name: string } }, cb: (e: null, r: HelloReply) => void) => cb(null, create(HelloReplySchema, { message: `Hello ${call.request.name}` })),
+  });
+  const port = await new Promise<number>((res, rej) => server.bindAsync("127.0.0.1:0", ServerCredentials.createInsecure(), (e, p) => (e ? rej(e) : res(p))));
+  return { address: `127.0.0.1:${port}`, close: () => server.forceShutdown() };
+}
+
+async function frameworkGrpc(): Promise<{ address: string; close: () => Promise<void> }> {
+  const s = new GrpcServer({ address: "127.0.0.1:0", timeout: 1000, middleware: [recovery(logger)], logger });
+  registerGreeterServer(s, greeter);
+  await s.start();
+  return { address: s.address, close: () => s.stop(AbortSignal.timeout(1000)) };
+}
+
+function grpcCaller(address: string) {
+  const client = new GreeterClient(address, credentials.createInsecure());
+  const req = create(HelloRequestSchema, { name: "kratos" });
+  return {
+    call: () => new Promise<void>((resolve, reject) => client.sayHello(req, (err) => (err ? reject(err) : resolve()))),
+    close: () => client.close(),
+  };
+}
+
+export interface Comparison {
+  bare: number;
+  framework: number;
+  ratio: number;
+}
+
+/** benchTransports measures SayHello on bare express and grpc-js and on the framework, in alternating rounds. */
+export async function benchTransports(rounds: number): Promise<{ http: Comparison; grpc: Comparison }> {
+  const [be, fh, bg, fg] = await Promise.all([bareExpress(), frameworkHttp(), bareGrpc(), frameworkGrpc()]);
+  const bareHttpCall = httpGetter(be.port);
+  const fwHttpCall = httpGetter(fh.port);
+  const bareGrpcClient = grpcCaller(bg.address);
+  const fwGrpcClient = grpcCaller(fg.address);
+  const r = { bh: [] as number[], fh: [] as number[], bg: [] as number[], fg: [] as number[] };
+  await run(bareHttpCall);
+  await run(fwHttpCall);
+  await run(bareGrpcClient.call);
+  await run(fwGrpcClient.call);
+  for (let i = 0; i < rounds; i++) {
+    r.bh.push(await run(bareHttpCall));
+    r.fh.push(await run(fwHttpCall));
+    r.bg.push(await run(bareGrpcClient.call));
+    r.fg.push(await run(fwGrpcClient.call));
+  }
+  bareGrpcClient.close();
+  fwGrpcClient.close();
+  be.close();
+  bg.close();
+  await Promise.all([fh.close(), fg.close()]);
+  const cmp = (bare: number[], fw: number[]) => ({ bare: median(bare), framework: median(fw), ratio: median(fw) / median(bare) });
+  return { http: cmp(r.bh, r.fh), grpc: cmp(r.bg, r.fg) };
+}
