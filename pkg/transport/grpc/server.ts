@@ -5,6 +5,8 @@ import {
   type ServerUnaryCall,
   type ServiceDefinition,
   ServerCredentials,
+  type StatusObject,
+  status as GrpcStatus,
   type UntypedServiceImplementation,
   type sendUnaryData,
   setLogger,
@@ -41,6 +43,8 @@ export class GrpcServer implements Server {
   private readonly middleware: Middleware;
   private listenAddress = "";
   private started = false;
+  /** Calls in flight, answered UNAVAILABLE if a stop has to force them down, as grpc-go's clients see it. */
+  private readonly inFlight = new Set<(err: StatusObject) => void>();
 
   constructor(private readonly opts: GrpcServerOptions) {
     this.middleware = chain(...(opts.middleware ?? []));
@@ -91,6 +95,7 @@ export class GrpcServer implements Server {
     this.opts.logger.info("[gRPC] server stopping");
     const onForce = () => {
       this.opts.logger.warn("[gRPC] server couldn't stop gracefully in time, doing force stop");
+      for (const abandon of this.inFlight) abandon({ code: GrpcStatus.UNAVAILABLE, details: "server is shutting down", metadata: new Metadata() });
       this.server.forceShutdown();
     };
     try {
@@ -114,13 +119,25 @@ export class GrpcServer implements Server {
       const callDeadline = Number(call.getDeadline());
       const deadline = Math.min(deadlineAfter(this.opts.timeout), Number.isFinite(callDeadline) ? callDeadline : Infinity);
       const ctx = new TransportContext("grpc", operation, metadataHeader(call.metadata), deadline, call, (abort) => call.once("cancelled", abort));
-      handler(ctx, call.request).then(
-        (reply) => {
-          if (ctx.replyHeader.size > 0) call.sendMetadata(toMetadata(ctx.replyHeader));
-          callback(null, reply as Message);
-        },
-        (err: unknown) => callback(toGrpcStatus(publicError(err, this.opts.logger, operation))),
-      ).finally(() => ctx.done());
+      let answered = false;
+      const answer: sendUnaryData<Message> = (err, reply) => {
+        if (answered) return;
+        answered = true;
+        this.inFlight.delete(abandon);
+        callback(err, reply);
+      };
+      const abandon = (err: StatusObject) => answer(err);
+      this.inFlight.add(abandon);
+      handler(ctx, call.request)
+        .then(
+          (reply) => {
+            if (answered) return;
+            if (ctx.replyHeader.size > 0) call.sendMetadata(toMetadata(ctx.replyHeader));
+            answer(null, reply as Message);
+          },
+          (err: unknown) => answer(toGrpcStatus(publicError(err, this.opts.logger, operation))),
+        )
+        .finally(() => ctx.done());
     };
   }
 }
