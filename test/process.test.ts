@@ -350,6 +350,19 @@ describe("App: SIGTERM with a request in flight", () => {
   });
 });
 
+/** assertForcedStop checks a stop that the 300ms stop timeout forced: a WARN from the server, then exit 0 soon after. */
+async function assertForcedStop(proc: ChildProc, p: { http: number; grpc: number }, sent: number, tag: string): Promise<void> {
+  const exit = await proc.exited;
+  assert.deepEqual({ code: exit.code, signal: exit.signal }, { code: 0, signal: null }, proc.transcript());
+  assert.equal(proc.stderr, "");
+  const force = `${tag} server couldn't stop gracefully in time, doing force stop`;
+  assert.deepEqual(proc.messages(), [...stopPrefix(proc, p), force, "slow-app exiting"], proc.transcript());
+  assert.equal(levelOf(proc, force), "WARN");
+  const elapsed = exit.at - sent;
+  assert.ok(elapsed >= 250, `exited ${Math.round(elapsed)}ms after SIGTERM: before the 300ms stop timeout`);
+  assert.ok(elapsed < 3000, `exited ${Math.round(elapsed)}ms after SIGTERM`);
+}
+
 describe("App: the stop timeout", () => {
   it("HTTP: a request longer than the stop timeout is dropped, with a WARN, and the process exits 0", T, async () => {
     const { proc, p } = await startSlow("300ms");
@@ -365,15 +378,7 @@ describe("App: the stop timeout", () => {
     assert.equal(err.code, "ECONNRESET", String(err));
     assert.equal(err.message, "socket hang up");
 
-    const exit = await proc.exited;
-    assert.deepEqual({ code: exit.code, signal: exit.signal }, { code: 0, signal: null }, proc.transcript());
-    assert.equal(proc.stderr, "");
-    const force = "[HTTP] server couldn't stop gracefully in time, doing force stop";
-    assert.deepEqual(proc.messages(), [...stopPrefix(proc, p), force, "slow-app exiting"], proc.transcript());
-    assert.equal(levelOf(proc, force), "WARN");
-    const elapsed = exit.at - sent;
-    assert.ok(elapsed >= 250, `exited ${Math.round(elapsed)}ms after SIGTERM: before the 300ms stop timeout`);
-    assert.ok(elapsed < 3000, `exited ${Math.round(elapsed)}ms after SIGTERM`);
+    await assertForcedStop(proc, p, sent, "[HTTP]");
   });
 
   it("gRPC: a call longer than the stop timeout is cut, with a WARN, and the process exits 0", T, async () => {
@@ -393,15 +398,7 @@ describe("App: the stop timeout", () => {
       assert.equal(err.code, status.UNAVAILABLE, String(err));
       assert.equal(err.details, "server is shutting down");
 
-      const exit = await proc.exited;
-      assert.deepEqual({ code: exit.code, signal: exit.signal }, { code: 0, signal: null }, proc.transcript());
-      assert.equal(proc.stderr, "");
-      const force = "[gRPC] server couldn't stop gracefully in time, doing force stop";
-      assert.deepEqual(proc.messages(), [...stopPrefix(proc, p), force, "slow-app exiting"], proc.transcript());
-      assert.equal(levelOf(proc, force), "WARN");
-      const elapsed = exit.at - sent;
-      assert.ok(elapsed >= 250, `exited ${Math.round(elapsed)}ms after SIGTERM: before the 300ms stop timeout`);
-      assert.ok(elapsed < 3000, `exited ${Math.round(elapsed)}ms after SIGTERM`);
+      await assertForcedStop(proc, p, sent, "[gRPC]");
     } finally {
       client.close();
     }
