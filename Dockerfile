@@ -1,17 +1,21 @@
-# Build stage: install everything, compile to dist/.
-FROM node:20-bookworm-slim AS builder
+# Build stage: install everything, compile the framework package and the service.
+FROM node:24-bookworm-slim AS builder
 WORKDIR /src
 COPY package.json package-lock.json .npmrc ./
+COPY packages/kratos/package.json packages/kratos/
+COPY packages/kratos/bin packages/kratos/bin
 RUN npm ci --no-audit --no-fund
 COPY . .
-RUN npx tsc -p tsconfig.json && npm prune --omit=dev
+RUN npx tsc -p packages/kratos/tsconfig.json && npx tsc -p tsconfig.json && npm prune --omit=dev
 
-# Runtime stage: the compiled service, production dependencies and the default config.
-FROM node:20-bookworm-slim
+# Runtime stage: the compiled service, the framework it links to, production dependencies and the default config.
+FROM node:24-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
 COPY --from=builder /src/package.json ./
 COPY --from=builder /src/node_modules ./node_modules
+COPY --from=builder /src/packages/kratos/package.json ./packages/kratos/
+COPY --from=builder /src/packages/kratos/dist ./packages/kratos/dist
 COPY --from=builder /src/dist ./dist
 COPY configs ./configs
 EXPOSE 8000 9000

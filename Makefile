@@ -13,18 +13,26 @@ $(DEPS): package.json package-lock.json
 # install the npm dependencies when package-lock.json changed
 install: $(DEPS)
 
+FRAMEWORK := packages/kratos
+
 .PHONY: api
-# generate the code that comes from the protos: messages, grpc-js definitions, HTTP routes, errors, openapi.yaml
+# generate the code that comes from the protos: messages, server interfaces, clients, errors, openapi.yaml
 api: install
 	buf generate --template buf.gen.pkg.yaml
-	tsc -p tsconfig.codegen.json
+	$(MAKE) framework
 	find api test/api -name '*.ts' -delete
 	buf generate --template buf.gen.api.yaml
 	buf generate --template buf.gen.test.yaml
 
+.PHONY: framework
+# compile the framework package (@kratos-ts/kratos) to packages/kratos/dist/
+framework: install
+	rm -rf $(FRAMEWORK)/dist
+	tsc -p $(FRAMEWORK)/tsconfig.json
+
 .PHONY: build
-# compile everything to dist/
-build: install
+# compile the framework, then the service, to dist/
+build: framework
 	rm -rf dist
 	tsc -p tsconfig.json
 
@@ -45,7 +53,7 @@ tools:
 .PHONY: test
 # install, build and run every test
 test: build tools
-	node --enable-source-maps --test --test-concurrency=2 $$(find dist -name '*.test.js' | sort)
+	node --enable-source-maps --test --test-concurrency=2 $$(find dist $(FRAMEWORK)/dist -name '*.test.js' | sort)
 
 .PHONY: bench
 # measure the framework against bare express and bare grpc-js

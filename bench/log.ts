@@ -1,5 +1,5 @@
 import { Writable } from "node:stream";
-import { newLogger } from "../pkg/log/logger.js";
+import { newLogger } from "@kratos-ts/kratos/log";
 import { median } from "./stats.js";
 
 const lines = 100_000;

@@ -3,13 +3,13 @@ import type { AddressInfo } from "node:net";
 import { create } from "@bufbuild/protobuf";
 import { Server, ServerCredentials, credentials } from "@grpc/grpc-js";
 import express from "express";
-import { GreeterClient, GreeterDefinition, registerGreeterServer } from "../api/helloworld/v1/greeter_grpc.js";
+import { GreeterClient, registerGreeterServer } from "../api/helloworld/v1/greeter_grpc.js";
 import { registerGreeterHTTPServer } from "../api/helloworld/v1/greeter_http.js";
-import { type HelloReply, HelloReplySchema, HelloRequestSchema } from "../api/helloworld/v1/greeter_pb.js";
-import { newLogger } from "../pkg/log/logger.js";
-import { recovery } from "../pkg/middleware/recovery.js";
-import { GrpcServer } from "../pkg/transport/grpc/server.js";
-import { HttpServer } from "../pkg/transport/http/server.js";
+import { Greeter, type HelloReply, HelloReplySchema, HelloRequestSchema } from "../api/helloworld/v1/greeter_pb.js";
+import { newLogger } from "@kratos-ts/kratos/log";
+import { recovery } from "@kratos-ts/kratos/middleware";
+import { GRPCServer, definitionOf } from "@kratos-ts/kratos/transport/grpc";
+import { HTTPServer } from "@kratos-ts/kratos/transport/http";
 import { median } from "./stats.js";
 
 const concurrency = 16;
@@ -51,24 +51,24 @@ async function bareExpress(): Promise<{ port: number; close: () => void }> {
   return { port: (server.address() as AddressInfo).port, close: () => server.close() };
 }
 
-async function frameworkHttp(): Promise<{ port: number; close: () => Promise<void> }> {
-  const s = new HttpServer({ address: "127.0.0.1:0", timeout: 1000, middleware: [recovery(logger)], logger });
+async function frameworkHTTP(): Promise<{ port: number; close: () => Promise<void> }> {
+  const s = new HTTPServer({ address: "127.0.0.1:0", timeout: 1000, middleware: [recovery(logger)], logger });
   registerGreeterHTTPServer(s, greeter);
   await s.start();
   return { port: Number(s.address.split(":").pop()), close: () => s.stop(AbortSignal.timeout(1000)) };
 }
 
-async function bareGrpc(): Promise<{ address: string; close: () => void }> {
+async function bareGRPC(): Promise<{ address: string; close: () => void }> {
   const server = new Server();
-  server.addService(GreeterDefinition, {
+  server.addService(definitionOf(Greeter), {
     sayHello: (call: { request: { name: string } }, cb: (e: null, r: HelloReply) => void) => cb(null, create(HelloReplySchema, { message: `Hello ${call.request.name}` })),
   });
   const port = await new Promise<number>((res, rej) => server.bindAsync("127.0.0.1:0", ServerCredentials.createInsecure(), (e, p) => (e ? rej(e) : res(p))));
   return { address: `127.0.0.1:${port}`, close: () => server.forceShutdown() };
 }
 
-async function frameworkGrpc(): Promise<{ address: string; close: () => Promise<void> }> {
-  const s = new GrpcServer({ address: "127.0.0.1:0", timeout: 1000, middleware: [recovery(logger)], logger });
+async function frameworkGRPC(): Promise<{ address: string; close: () => Promise<void> }> {
+  const s = new GRPCServer({ address: "127.0.0.1:0", timeout: 1000, middleware: [recovery(logger)], logger });
   registerGreeterServer(s, greeter);
   await s.start();
   return { address: s.address, close: () => s.stop(AbortSignal.timeout(1000)) };
@@ -91,24 +91,24 @@ export interface Comparison {
 
 /** benchTransports measures SayHello on bare express and grpc-js and on the framework, in alternating rounds. */
 export async function benchTransports(rounds: number): Promise<{ http: Comparison; grpc: Comparison }> {
-  const [be, fh, bg, fg] = await Promise.all([bareExpress(), frameworkHttp(), bareGrpc(), frameworkGrpc()]);
-  const bareHttpCall = httpGetter(be.port);
-  const fwHttpCall = httpGetter(fh.port);
-  const bareGrpcClient = grpcCaller(bg.address);
-  const fwGrpcClient = grpcCaller(fg.address);
+  const [be, fh, bg, fg] = await Promise.all([bareExpress(), frameworkHTTP(), bareGRPC(), frameworkGRPC()]);
+  const bareHTTPCall = httpGetter(be.port);
+  const fwHTTPCall = httpGetter(fh.port);
+  const bareGRPCClient = grpcCaller(bg.address);
+  const fwGRPCClient = grpcCaller(fg.address);
   const r = { bh: [] as number[], fh: [] as number[], bg: [] as number[], fg: [] as number[] };
-  await run(bareHttpCall);
-  await run(fwHttpCall);
-  await run(bareGrpcClient.call);
-  await run(fwGrpcClient.call);
+  await run(bareHTTPCall);
+  await run(fwHTTPCall);
+  await run(bareGRPCClient.call);
+  await run(fwGRPCClient.call);
   for (let i = 0; i < rounds; i++) {
-    r.bh.push(await run(bareHttpCall));
-    r.fh.push(await run(fwHttpCall));
-    r.bg.push(await run(bareGrpcClient.call));
-    r.fg.push(await run(fwGrpcClient.call));
+    r.bh.push(await run(bareHTTPCall));
+    r.fh.push(await run(fwHTTPCall));
+    r.bg.push(await run(bareGRPCClient.call));
+    r.fg.push(await run(fwGRPCClient.call));
   }
-  bareGrpcClient.close();
-  fwGrpcClient.close();
+  bareGRPCClient.close();
+  fwGRPCClient.close();
   be.close();
   bg.close();
   await Promise.all([fh.close(), fg.close()]);

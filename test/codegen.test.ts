@@ -28,7 +28,7 @@ describe("generated code", () => {
         await run("buf", ["generate", "--template", template, "-o", out], { cwd: root, env });
       }
       const fresh = listGenerated(out).sort();
-      const committed = ["pkg/gen", "api", "test/api", "openapi.yaml"]
+      const committed = ["packages/kratos/src/gen", "api", "test/api", "openapi.yaml"]
         .flatMap((p) => (statSync(join(root, p)).isDirectory() ? listGenerated(join(root, p), root) : [p]))
         .sort();
       assert.deepEqual(committed, fresh, "the committed generated files differ from the fresh ones: run make api");

@@ -3,9 +3,9 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { fromBinary } from "@bufbuild/protobuf";
 import { EchoReplySchema } from "./api/echo/v1/echo_pb.js";
-import { newLogger } from "../pkg/log/logger.js";
+import { newLogger } from "@kratos-ts/kratos/log";
 import { type EchoServers, startEchoServers } from "./support/echo.js";
-import { LogCapture } from "./support/logs.js";
+import { LogCapture } from "@kratos-ts/kratos/testing";
 
 describe("HTTP bindings generated from google.api.http rules", () => {
   const logs = new LogCapture();

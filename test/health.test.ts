@@ -21,8 +21,8 @@ import {
   type HealthListRequest,
   HealthListRequestSchema,
   type HealthListResponse,
-} from "../pkg/gen/grpc/health/v1/health_pb.js";
-import { definitionOf } from "../pkg/transport/grpc/definition.js";
+} from "@kratos-ts/kratos/gen/grpc/health/v1/health_pb.js";
+import { definitionOf } from "@kratos-ts/kratos/transport/grpc";
 import { type RunningApp, startApp } from "./support/app.js";
 import { call, callError } from "./support/grpc.js";
 

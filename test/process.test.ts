@@ -7,30 +7,30 @@ import { type Server, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, afterEach, describe, it } from "node:test";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { create } from "@bufbuild/protobuf";
 import { type ServiceError, credentials, status } from "@grpc/grpc-js";
 import { EchoClient } from "./api/echo/v1/echo_grpc.js";
 import { type EchoReply, FailRequestSchema } from "./api/echo/v1/echo_pb.js";
+import { repoRoot } from "./support/repo.js";
 import { type ChildLine, type ChildProc, childEnv, dial, killAll, listeningPort, startNode } from "./support/process.js";
 
-// This file compiles to <outDir>/test/process.test.js; the repo root is the parent of <outDir>.
-const repoRoot = new URL("../../", import.meta.url);
+const root = pathToFileURL(`${repoRoot()}/`);
 const mainJs = new URL("../cmd/helloworld/main.js", import.meta.url);
 const slowAppJs = new URL("./fixtures/slow-app.js", import.meta.url);
-const configsDir = fileURLToPath(new URL("configs", repoRoot));
-const { version } = JSON.parse(readFileSync(new URL("package.json", repoRoot), "utf8")) as { version: string };
+const configsDir = fileURLToPath(new URL("configs", root));
+const { version } = JSON.parse(readFileSync(new URL("package.json", root), "utf8")) as { version: string };
 
 const T = { timeout: 20_000 };
 
 const ephemeral = { HELLOWORLD_SERVER_HTTP_ADDR: "127.0.0.1:0", HELLOWORLD_SERVER_GRPC_ADDR: "127.0.0.1:0", HELLOWORLD_LOG_FORMAT: "json" };
 
 function startHelloworld(args: string[], env: Record<string, string> = ephemeral): ChildProc {
-  return startNode(mainJs, args, { env: childEnv(env), cwd: repoRoot });
+  return startNode(mainJs, args, { env: childEnv(env), cwd: root });
 }
 
 function startSlowApp(stopTimeout: string): ChildProc {
-  return startNode(slowAppJs, [], { env: childEnv({ SLOW_APP_STOP_TIMEOUT: stopTimeout }), cwd: repoRoot });
+  return startNode(slowAppJs, [], { env: childEnv({ SLOW_APP_STOP_TIMEOUT: stopTimeout }), cwd: root });
 }
 
 const httpListening = /^\[HTTP\] server listening on: 127\.0\.0\.1:\d+$/;
@@ -217,7 +217,7 @@ describe("helloworld binary: a port in use", () => {
 
 // ---- The fixture: the App with an Echo whose Fail RPC in mode "slow" sleeps for `wait`. ----
 
-interface HttpResult {
+interface HTTPResult {
   status: number;
   body: string;
   connection: string | undefined;
@@ -225,7 +225,7 @@ interface HttpResult {
 }
 
 /** patchSlow starts PATCH /v1/fail/slow with {"wait": wait}; it resolves with the reply, or rejects with the socket error. */
-function patchSlow(port: number, wait: string, agent: Agent | false = false): Promise<HttpResult> {
+function patchSlow(port: number, wait: string, agent: Agent | false = false): Promise<HTTPResult> {
   return new Promise((resolve, reject) => {
     const body = JSON.stringify({ wait });
     const req = request(
@@ -283,7 +283,7 @@ describe("App: SIGTERM with a request in flight", () => {
     await proc.waitForMsg("slow request started");
     const sent = proc.signal("SIGTERM");
 
-    // The fixture logs "[HTTP] stop called" right after HttpServer.stop() has closed the listener.
+    // The fixture logs "[HTTP] stop called" right after HTTPServer.stop() has closed the listener.
     await proc.waitForMsg("[HTTP] stop called");
     assert.equal((await dial(p.http))?.code, "ECONNREFUSED", "a new HTTP connection while the request is in flight");
     assert.equal((await dial(p.grpc))?.code, "ECONNREFUSED", "a new gRPC connection while the request is in flight");

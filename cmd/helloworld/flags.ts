@@ -1,3 +1,5 @@
+import { parseBool } from "@kratos-ts/kratos/config";
+
 /** Flags are the command line of helloworld, in Go's flag syntax: -conf x, --conf x, -conf=x. */
 export interface Flags {
   conf: string;
@@ -43,7 +45,8 @@ export function parseFlags(argv: string[]): Flags {
 
 // Bool flags take no argument, or an inline one: -version=false.
 function boolFlag(name: string, inline: string | undefined): boolean {
-  if (inline === undefined || inline === "true" || inline === "1") return true;
-  if (inline === "false" || inline === "0") return false;
+  if (inline === undefined) return true;
+  const b = parseBool(inline);
+  if (b !== undefined) return b;
   throw new Error(`invalid boolean value ${JSON.stringify(inline)} for -${name}`);
 }

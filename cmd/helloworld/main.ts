@@ -1,7 +1,7 @@
 import "reflect-metadata";
 import { Bootstrap, ENV_PREFIX } from "../../internal/conf/conf.js";
-import { loadConfig } from "../../pkg/config/loader.js";
-import { newLogger } from "../../pkg/log/logger.js";
+import { loadConfig } from "@kratos-ts/kratos/config";
+import { newLogger } from "@kratos-ts/kratos/log";
 import { parseFlags, usage } from "./flags.js";
 import { Name, Version, id } from "./info.js";
 import { wireApp } from "./wire.js";

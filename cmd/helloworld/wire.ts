@@ -5,10 +5,10 @@ import { Data } from "../../internal/data/data.js";
 import { dataProviders } from "../../internal/data/providers.js";
 import { serverProviders } from "../../internal/server/providers.js";
 import { serviceProviders } from "../../internal/service/providers.js";
-import { App } from "../../pkg/app.js";
-import { LOGGER, type Logger } from "../../pkg/log/logger.js";
-import { GrpcServer } from "../../pkg/transport/grpc/server.js";
-import { HttpServer } from "../../pkg/transport/http/server.js";
+import { App } from "@kratos-ts/kratos";
+import { LOGGER, type Logger } from "@kratos-ts/kratos/log";
+import { GRPCServer } from "@kratos-ts/kratos/transport/grpc";
+import { HTTPServer } from "@kratos-ts/kratos/transport/http";
 import { Name, Version, id } from "./info.js";
 
 /** newApp builds the App from its servers, gRPC first as in kratos-layout. */
@@ -19,7 +19,7 @@ function newApp(c: DependencyContainer): App {
     name: Name,
     version: Version,
     logger: c.resolve<Logger>(LOGGER),
-    servers: [c.resolve(GrpcServer), c.resolve(HttpServer)],
+    servers: [c.resolve(GRPCServer), c.resolve(HTTPServer)],
     stopTimeout: bc.stop_timeout,
   });
 }

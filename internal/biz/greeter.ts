@@ -1,7 +1,7 @@
 import { inject, injectable } from "tsyringe";
 import { errorUserNotFound } from "../../api/helloworld/v1/error_reason_errors.js";
-import { LOGGER, type Logger } from "../../pkg/log/logger.js";
-import type { Context } from "../../pkg/transport/context.js";
+import { LOGGER, type Logger } from "@kratos-ts/kratos/log";
+import type { Context } from "@kratos-ts/kratos/context";
 
 /** ErrUserNotFound is user not found. */
 export const ErrUserNotFound = errorUserNotFound("user not found");

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { duration } from "../../pkg/config/schema.js";
+import { duration } from "@kratos-ts/kratos/config";
 
 const listener = (addr: string) =>
   z.strictObject({

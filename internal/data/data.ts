@@ -1,5 +1,5 @@
 import { inject, injectable } from "tsyringe";
-import { LOGGER, type Logger } from "../../pkg/log/logger.js";
+import { LOGGER, type Logger } from "@kratos-ts/kratos/log";
 import { DATA_CONF, type DataConf } from "../conf/conf.js";
 
 /** Data holds the data resources; in memory until a database is wired in. */

@@ -1,7 +1,7 @@
 import { type DependencyContainer, instanceCachingFactory } from "tsyringe";
-import { LOGGER, type Logger } from "../../pkg/log/logger.js";
-import { GrpcServer } from "../../pkg/transport/grpc/server.js";
-import { HttpServer } from "../../pkg/transport/http/server.js";
+import { LOGGER, type Logger } from "@kratos-ts/kratos/log";
+import { GRPCServer } from "@kratos-ts/kratos/transport/grpc";
+import { HTTPServer } from "@kratos-ts/kratos/transport/http";
 import { SERVER_CONF, type ServerConf } from "../conf/conf.js";
 import { GreeterService } from "../service/greeter.js";
 import { newGRPCServer } from "./grpc.js";
@@ -9,10 +9,10 @@ import { newHTTPServer } from "./http.js";
 
 /** serverProviders registers the transports, as server.ProviderSet does. */
 export function serverProviders(c: DependencyContainer): void {
-  c.register(GrpcServer, {
+  c.register(GRPCServer, {
     useFactory: instanceCachingFactory((r) => newGRPCServer(r.resolve<ServerConf>(SERVER_CONF), r.resolve(GreeterService), r.resolve<Logger>(LOGGER))),
   });
-  c.register(HttpServer, {
+  c.register(HTTPServer, {
     useFactory: instanceCachingFactory((r) => newHTTPServer(r.resolve<ServerConf>(SERVER_CONF), r.resolve(GreeterService), r.resolve<Logger>(LOGGER))),
   });
 }

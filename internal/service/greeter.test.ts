@@ -4,7 +4,7 @@ import { describe, it } from "node:test";
 import { create } from "@bufbuild/protobuf";
 import { container } from "tsyringe";
 import { HelloRequestSchema } from "../../api/helloworld/v1/greeter_pb.js";
-import { testContext } from "../../test/support/context.js";
+import { testContext } from "@kratos-ts/kratos/testing";
 import { ErrUserNotFound, type Greeter, GreeterUsecase } from "../biz/greeter.js";
 import { GreeterService } from "./greeter.js";
 

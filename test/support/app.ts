@@ -2,11 +2,11 @@ import "reflect-metadata";
 import type { DependencyContainer } from "tsyringe";
 import { wireApp } from "../../cmd/helloworld/wire.js";
 import { Bootstrap } from "../../internal/conf/conf.js";
-import type { App } from "../../pkg/app.js";
-import { type Logger, newLogger } from "../../pkg/log/logger.js";
-import { GrpcServer } from "../../pkg/transport/grpc/server.js";
-import { HttpServer } from "../../pkg/transport/http/server.js";
-import { LogCapture } from "./logs.js";
+import type { App } from "@kratos-ts/kratos";
+import { type Logger, newLogger } from "@kratos-ts/kratos/log";
+import { GRPCServer } from "@kratos-ts/kratos/transport/grpc";
+import { HTTPServer } from "@kratos-ts/kratos/transport/http";
+import { LogCapture } from "@kratos-ts/kratos/testing";
 
 export interface RunningApp {
   app: App;
@@ -36,8 +36,8 @@ export async function startApp(config: Record<string, unknown> = {}): Promise<Ru
   return {
     app,
     container,
-    httpURL: `http://${container.resolve(HttpServer).address}`,
-    grpcAddress: container.resolve(GrpcServer).address,
+    httpURL: `http://${container.resolve(HTTPServer).address}`,
+    grpcAddress: container.resolve(GRPCServer).address,
     logs,
     logger,
     done,

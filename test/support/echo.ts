@@ -3,13 +3,13 @@ import { durationMs } from "@bufbuild/protobuf/wkt";
 import { type EchoServer, registerEchoServer } from "../api/echo/v1/echo_grpc.js";
 import { registerEchoHTTPServer } from "../api/echo/v1/echo_http.js";
 import { type EchoReply, EchoReplySchema, type EchoRequest, type FailRequest } from "../api/echo/v1/echo_pb.js";
-import { KratosError } from "../../pkg/errors/errors.js";
-import type { Logger } from "../../pkg/log/logger.js";
-import type { Middleware } from "../../pkg/middleware/middleware.js";
-import { recovery } from "../../pkg/middleware/recovery.js";
-import type { Context } from "../../pkg/transport/context.js";
-import { GrpcServer } from "../../pkg/transport/grpc/server.js";
-import { HttpServer } from "../../pkg/transport/http/server.js";
+import { KratosError } from "@kratos-ts/kratos/errors";
+import type { Logger } from "@kratos-ts/kratos/log";
+import type { Middleware } from "@kratos-ts/kratos/middleware";
+import { recovery } from "@kratos-ts/kratos/middleware";
+import type { Context } from "@kratos-ts/kratos/context";
+import { GRPCServer } from "@kratos-ts/kratos/transport/grpc";
+import { HTTPServer } from "@kratos-ts/kratos/transport/http";
 
 /** EchoService answers with what it got and what the context said; Fail fails as asked. */
 export class EchoService implements EchoServer {
@@ -58,8 +58,8 @@ export class EchoService implements EchoServer {
 
 export interface EchoServers {
   echo: EchoService;
-  http: HttpServer;
-  grpc: GrpcServer;
+  http: HTTPServer;
+  grpc: GRPCServer;
   httpURL: string;
   grpcAddress: string;
   stop(): Promise<void>;
@@ -70,8 +70,8 @@ export async function startEchoServers(logger: Logger, opts: { timeout?: number;
   const echo = new EchoService();
   const middleware = [recovery(logger), ...(opts.middleware ?? [])];
   const timeout = opts.timeout ?? 1000;
-  const http = new HttpServer({ address: "127.0.0.1:0", timeout, middleware, logger, maxBodyBytes: 1024 });
-  const grpc = new GrpcServer({ address: "127.0.0.1:0", timeout, middleware, logger });
+  const http = new HTTPServer({ address: "127.0.0.1:0", timeout, middleware, logger, maxBodyBytes: 1024 });
+  const grpc = new GRPCServer({ address: "127.0.0.1:0", timeout, middleware, logger });
   registerEchoHTTPServer(http, echo);
   registerEchoServer(grpc, echo);
   await Promise.all([http.start(), grpc.start()]);

@@ -4,7 +4,7 @@
 
 import type { GenEnum, GenFile } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc } from "@bufbuild/protobuf/codegenv2";
-import { file_errors_errors } from "../../../pkg/gen/errors/errors_pb.js";
+import { file_errors_errors } from "@kratos-ts/kratos/gen/errors/errors_pb.js";
 
 /**
  * Describes the file helloworld/v1/error_reason.proto.

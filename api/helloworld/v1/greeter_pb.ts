@@ -4,7 +4,7 @@
 
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
-import { file_google_api_annotations } from "../../../pkg/gen/google/api/annotations_pb.js";
+import { file_google_api_annotations } from "@kratos-ts/kratos/gen/google/api/annotations_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
 /**

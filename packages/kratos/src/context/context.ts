@@ -1,0 +1,124 @@
+import type { DescMethod } from "@bufbuild/protobuf";
+import { Header } from "./header.js";
+import { ContextValues } from "./values.js";
+
+/** The transport a request came in on. */
+export type Kind = "http" | "grpc";
+
+/**
+ * Context is what a handler and its middleware know about one request, whichever transport carried it.
+ * Its signal aborts when the deadline passes or the client goes away.
+ *
+ * @example
+ * async sayHello(ctx: Context, req: HelloRequest) {
+ *   ctx.method.input; // HelloRequestSchema, e.g. for validation
+ *   ctx.replyHeader.set("x-greeted", req.name);
+ *   return this.uc.greet(ctx, req.name); // biz and data take the same ctx, and pass ctx.signal to I/O
+ * }
+ */
+export interface Context {
+  readonly kind: Kind;
+  /** The full gRPC method name, e.g. /helloworld.v1.Greeter/SayHello, on both transports. */
+  readonly operation: string;
+  /** The RPC being served: its service (method.parent), name, input and output schemas. */
+  readonly method: DescMethod;
+  readonly requestHeader: Header;
+  /** Headers (HTTP) or initial metadata (gRPC) sent with the reply. */
+  readonly replyHeader: Header;
+  /** Milliseconds since the epoch after which the request has timed out. */
+  readonly deadline: number;
+  readonly signal: AbortSignal;
+  /** Per-request values, keyed by createContextKey keys. */
+  readonly values: ContextValues;
+  /** The transport's own request object: an express Request or a grpc-js ServerUnaryCall. */
+  readonly raw: unknown;
+}
+
+/** What a transport knows when a request arrives; everything costly is read only when asked for. */
+export interface ContextInit {
+  kind: Kind;
+  method: DescMethod;
+  /** operationOf(method) when omitted; transports pass the one they computed once per method. */
+  operation?: string;
+  deadline: number;
+  /** Reads the request's headers or metadata, the first time a handler asks for them. */
+  requestHeader?: () => Header;
+  raw?: unknown;
+  /** Calls abort when the client goes away; asked only if a handler reads the signal. */
+  onClientGone?: (abort: () => void) => void;
+}
+
+/** operationOf returns the full gRPC method name of an RPC, e.g. /helloworld.v1.Greeter/SayHello. */
+export function operationOf(method: DescMethod): string {
+  return `/${method.parent.typeName}/${method.name}`;
+}
+
+/** TransportContext is the Context both transports build; its headers, values and signal are made only if asked for. */
+export class TransportContext implements Context {
+  readonly kind: Kind;
+  readonly method: DescMethod;
+  readonly operation: string;
+  readonly deadline: number;
+  readonly raw: unknown;
+  private readonly init: ContextInit;
+  private request?: Header;
+  private reply?: Header;
+  private store?: ContextValues;
+  private controller?: AbortController;
+  private timer?: NodeJS.Timeout;
+  private finished = false;
+
+  constructor(init: ContextInit) {
+    this.init = init;
+    this.kind = init.kind;
+    this.method = init.method;
+    this.operation = init.operation ?? operationOf(init.method);
+    this.deadline = init.deadline;
+    this.raw = init.raw;
+  }
+
+  get requestHeader(): Header {
+    this.request ??= this.init.requestHeader?.() ?? new Header();
+    return this.request;
+  }
+
+  get replyHeader(): Header {
+    this.reply ??= new Header();
+    return this.reply;
+  }
+
+  /** The reply header if anything was set on it, for the transport to send; undefined saves the copy. */
+  get replyHeaderIfSet(): Header | undefined {
+    return this.reply && this.reply.size > 0 ? this.reply : undefined;
+  }
+
+  get values(): ContextValues {
+    this.store ??= new ContextValues();
+    return this.store;
+  }
+
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      const controller = new AbortController();
+      this.controller = controller;
+      if (this.finished) return controller.signal;
+      const remaining = this.deadline - Date.now();
+      const expire = () => controller.abort(new DOMException("context deadline exceeded", "TimeoutError"));
+      if (remaining <= 0) expire();
+      else this.timer = setTimeout(expire, remaining).unref();
+      this.init.onClientGone?.(() => controller.abort(new DOMException("context canceled", "AbortError")));
+    }
+    return this.controller.signal;
+  }
+
+  /** done releases the deadline timer once the reply is sent. */
+  done(): void {
+    this.finished = true;
+    if (this.timer) clearTimeout(this.timer);
+  }
+}
+
+/** deadlineAfter returns the deadline of a request that starts now and may take timeoutMs. */
+export function deadlineAfter(timeoutMs: number): number {
+  return Date.now() + timeoutMs;
+}

@@ -1,0 +1,1 @@
+export { App, type AppOptions, type Hook } from "./app.js";

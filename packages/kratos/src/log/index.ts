@@ -1,0 +1,1 @@
+export { LOGGER, type LogFormat, type LogLevel, type Logger, type LoggerOptions, newLogger } from "./logger.js";

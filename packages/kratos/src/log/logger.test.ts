@@ -1,0 +1,67 @@
+import assert from "node:assert/strict";
+import { Writable } from "node:stream";
+import { describe, it } from "node:test";
+import { LogCapture } from "../testing/logs.js";
+import { newLogger } from "./logger.js";
+
+function textSink(chunks: string[]): Writable {
+  return new Writable({
+    write(chunk, _enc, cb) {
+      chunks.push(String(chunk));
+      cb();
+    },
+  });
+}
+
+describe("newLogger", () => {
+  const base = { id: "host", name: "helloworld", version: "1.2.3" };
+
+  it("writes JSON lines with the Kratos fields, in order, and no caller by default", () => {
+    const logs = new LogCapture();
+    newLogger({ ...base, destination: logs }).warn("hello");
+    const line = logs.lines[0] as Record<string, unknown>;
+    assert.deepEqual(Object.keys(line), ["level", "ts", "service.id", "service.name", "service.version", "trace.id", "span.id", "msg"]);
+    assert.deepEqual({ ...line, ts: undefined }, {
+      level: "WARN",
+      ts: undefined,
+      "service.id": "host",
+      "service.name": "helloworld",
+      "service.version": "1.2.3",
+      "trace.id": "",
+      "span.id": "",
+      msg: "hello",
+    });
+  });
+
+  it("adds caller=dir/file:line of the code that logged, when asked", () => {
+    const logs = new LogCapture();
+    newLogger({ ...base, destination: logs, caller: true }).info("where");
+    assert.match(String(logs.lines[0]?.caller), /^log\/logger\.test\.(js|ts):\d+$/);
+  });
+
+  it("drops lines below the level", () => {
+    const logs = new LogCapture();
+    const logger = newLogger({ ...base, destination: logs, level: "warn" });
+    logger.info("quiet");
+    logger.error("loud");
+    assert.deepEqual(logs.messages(), ["loud"]);
+  });
+
+  it("writes pretty text instead of JSON when asked", () => {
+    const chunks: string[] = [];
+    const logger = newLogger({ ...base, format: "pretty", destination: textSink(chunks) });
+    logger.info("pretty please");
+    const text = chunks.join("");
+    assert.match(text, /INFO.*: pretty please/);
+    assert.throws(() => JSON.parse(text));
+  });
+
+  it("picks pretty for a terminal and JSON elsewhere in auto", () => {
+    const chunks: string[] = [];
+    newLogger({ ...base, format: "auto", isTTY: true, destination: textSink(chunks) }).info("tty");
+    assert.throws(() => JSON.parse(chunks.join("")));
+    const logs = new LogCapture();
+    newLogger({ ...base, format: "auto", isTTY: false, destination: logs }).info("pipe");
+    assert.deepEqual(logs.messages(), ["pipe"]);
+  });
+});

@@ -1,0 +1,59 @@
+import type { DescFile, DescService } from "@bufbuild/protobuf";
+import type { Schema } from "@bufbuild/protoplugin";
+import type { KratosOptions } from "./options.js";
+
+/** generateGRPC writes <file>_grpc.ts: the server interface, a typed grpc-js client and a register function; the definition is derived from the descriptor. */
+export function generateGRPC(schema: Schema<KratosOptions>, file: DescFile): void {
+  if (file.services.length === 0) return;
+  const f = schema.generateFile(`${file.name}_grpc.ts`);
+  f.preamble(file);
+  const fw = schema.options.framework;
+  const Context = f.import("Context", `${fw}/context`, true);
+  const GRPCServer = f.import("GRPCServer", `${fw}/transport/grpc`, true);
+  const definitionOf = f.import("definitionOf", `${fw}/transport/grpc`);
+  const grpc = (name: string, typeOnly = true) => f.import(name, "@grpc/grpc-js", typeOnly);
+  for (const service of file.services) {
+    checkUnary(service);
+    const name = service.name;
+    for (const m of service.methods) {
+      f.print(f.export("const", `Operation${name}${m.name}`), ` = "/${service.typeName}/${m.name}";`);
+    }
+    f.print();
+    f.print(f.jsDoc(`${name}Server is the server API of ${service.typeName}.`));
+    f.print(f.export("interface", `${name}Server`), " {");
+    for (const m of service.methods) {
+      f.print(f.jsDoc(m, "  "));
+      f.print("  ", m.localName, "(ctx: ", Context, ", req: ", f.importShape(m.input), "): Promise<", f.importShape(m.output), ">;");
+    }
+    f.print("}");
+    f.print();
+    f.print(f.jsDoc(`${name}Client calls ${service.typeName} with grpc-js.`));
+    f.print(f.export("interface", `${name}Client`), " extends ", grpc("Client"), " {");
+    for (const m of service.methods) {
+      const req = f.importShape(m.input);
+      const cb = ["callback: ", grpc("requestCallback"), "<", f.importShape(m.output), ">"];
+      f.print("  ", m.localName, "(request: ", req, ", ", ...cb, "): ", grpc("ClientUnaryCall"), ";");
+      f.print("  ", m.localName, "(request: ", req, ", metadata: ", grpc("Metadata"), ", ", ...cb, "): ", grpc("ClientUnaryCall"), ";");
+      f.print("  ", m.localName, "(request: ", req, ", metadata: ", grpc("Metadata"), ", options: Partial<", grpc("CallOptions"), ">, ", ...cb, "): ", grpc("ClientUnaryCall"), ";");
+    }
+    f.print("}");
+    f.print();
+    f.print(f.export("const", `${name}Client`), " = ", grpc("makeGenericClientConstructor", false), "(", definitionOf, "(", f.importSchema(service), "), ", f.string(service.typeName), ") as unknown as {");
+    f.print("  new (address: string, credentials: ", grpc("ChannelCredentials"), ", options?: Partial<", grpc("ClientOptions"), ">): ", `${name}Client`, ";");
+    f.print("  service: ", grpc("ServiceDefinition"), ";");
+    f.print("  serviceName: string;");
+    f.print("};");
+    f.print();
+    f.print(f.jsDoc(`register${name}Server serves srv on s, through the middleware of s.`));
+    f.print(f.export("function", `register${name}Server`), "(s: ", GRPCServer, ", srv: ", `${name}Server`, "): void {");
+    f.print("  s.registerService(", f.importSchema(service), ", srv);");
+    f.print("}");
+    f.print();
+  }
+}
+
+function checkUnary(service: DescService): void {
+  for (const m of service.methods) {
+    if (m.methodKind !== "unary") throw new Error(`${service.typeName}.${m.name}: protoc-gen-kratos supports unary RPCs only`);
+  }
+}

@@ -1,0 +1,2 @@
+export { testContext } from "./context.js";
+export { LogCapture, type LogLine } from "./logs.js";

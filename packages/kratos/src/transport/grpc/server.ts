@@ -1,0 +1,169 @@
+import type { DescMethod, DescService, Message } from "@bufbuild/protobuf";
+import {
+  Server as GRPCJSServer,
+  Metadata,
+  type ServerUnaryCall,
+  ServerCredentials,
+  type StatusObject,
+  status as GRPCStatus,
+  type UntypedServiceImplementation,
+  type sendUnaryData,
+  setLogger,
+} from "@grpc/grpc-js";
+import { TransportContext, deadlineAfter, operationOf } from "../../context/context.js";
+import { toGRPCStatus } from "../../errors/grpc.js";
+import { publicError } from "../../errors/public.js";
+import { Health } from "../../gen/grpc/health/v1/health_pb.js";
+import * as reflectionV1 from "../../gen/grpc/reflection/v1/reflection_pb.js";
+import * as reflectionV1alpha from "../../gen/grpc/reflection/v1alpha/reflection_pb.js";
+import type { Logger } from "../../log/logger.js";
+import { type Handler, type Middleware, chain } from "../../middleware/middleware.js";
+import { formatAddress, listenError, parseAddress } from "../address.js";
+import type { Server } from "../server.js";
+import { definitionOf } from "./definition.js";
+import { HealthService, ServingStatus } from "./health.js";
+import { headerOf, metadataOf } from "./metadata.js";
+import { ReflectionService } from "./reflection.js";
+
+export interface GRPCServerOptions {
+  /** host:port to listen on; :0 picks a free port. */
+  address: string;
+  /** The deadline of each call, in milliseconds; a client's earlier deadline wins. */
+  timeout: number;
+  middleware?: Middleware[];
+  logger: Logger;
+}
+
+/** GRPCServer serves registered services, plus health and server reflection, over grpc-js. */
+export class GRPCServer implements Server {
+  readonly health = new HealthService();
+  private readonly reflection = new ReflectionService();
+  private readonly server = new GRPCJSServer();
+  private readonly middleware: Middleware;
+  private listenAddress = "";
+  private started = false;
+  /** Calls in flight, answered UNAVAILABLE if a stop has to force them down, as grpc-go's clients see it. */
+  private readonly inFlight = new Set<(err: StatusObject) => void>();
+
+  constructor(private readonly opts: GRPCServerOptions) {
+    this.middleware = chain(...(opts.middleware ?? []));
+    // grpc-js writes its own diagnostics to stderr; they go to our logger instead, below the errors we report.
+    setLogger(grpcJsLogger(opts.logger));
+    this.addInternal(Health, this.health.handlers());
+    this.addInternal(reflectionV1.ServerReflection, this.reflection.handlers(reflectionV1));
+    this.addInternal(reflectionV1alpha.ServerReflection, this.reflection.handlers(reflectionV1alpha));
+  }
+
+  /**
+   * registerService serves every method of a service through the middleware chain, by the method of
+   * impl named after each RPC's localName. The grpc-js definition is derived from the descriptor.
+   *
+   * @example
+   * server.registerService(Greeter, { sayHello: async (ctx, req) => create(HelloReplySchema, { message: `Hello ${req.name}` }) });
+   */
+  registerService(service: DescService, impl: object): void {
+    const handlers: UntypedServiceImplementation = {};
+    for (const method of service.methods) {
+      const fn = (impl as Record<string, unknown>)[method.localName];
+      if (typeof fn !== "function") throw new Error(`${service.typeName} implementation has no method ${method.localName}`);
+      if (method.methodKind !== "unary") throw new Error(`${operationOf(method)}: streaming methods are not supported yet`);
+      const handler: Handler = this.middleware((ctx, req) => fn.call(impl, ctx, req));
+      handlers[method.localName] = this.unary(method, handler);
+    }
+    this.server.addService(definitionOf(service), handlers);
+    this.reflection.addService(service);
+    this.health.setStatus(service.typeName, ServingStatus.SERVING);
+  }
+
+  /** The address the server listens on, with the port it got; empty before start. */
+  get address(): string {
+    return this.listenAddress;
+  }
+
+  async start(): Promise<void> {
+    const { host, port } = parseAddress(this.opts.address);
+    const bound = await new Promise<number>((resolve, reject) => {
+      this.server.bindAsync(formatAddress(host, port), ServerCredentials.createInsecure(), (err, p) =>
+        err ? reject(listenError("[gRPC]", this.opts.address, bindCause(err))) : resolve(p),
+      );
+    });
+    this.started = true;
+    this.listenAddress = formatAddress(host, bound);
+    this.opts.logger.info(`[gRPC] server listening on: ${this.listenAddress}`);
+  }
+
+  async stop(force: AbortSignal): Promise<void> {
+    if (!this.started) return;
+    this.started = false;
+    this.health.shutdown();
+    this.reflection.shutdown();
+    this.opts.logger.info("[gRPC] server stopping");
+    const onForce = () => {
+      this.opts.logger.warn("[gRPC] server couldn't stop gracefully in time, doing force stop");
+      for (const abandon of this.inFlight) abandon({ code: GRPCStatus.UNAVAILABLE, details: "server is shutting down", metadata: new Metadata() });
+      this.server.forceShutdown();
+    };
+    try {
+      await new Promise<void>((resolve) => {
+        this.server.tryShutdown(() => resolve());
+        if (force.aborted) onForce();
+        else force.addEventListener("abort", onForce, { once: true });
+      });
+    } finally {
+      force.removeEventListener("abort", onForce);
+    }
+  }
+
+  private addInternal(service: DescService, handlers: object): void {
+    this.server.addService(definitionOf(service), handlers as UntypedServiceImplementation);
+    this.reflection.addService(service);
+  }
+
+  private unary(method: DescMethod, handler: Handler) {
+    const operation = operationOf(method);
+    return (call: ServerUnaryCall<Message, Message>, callback: sendUnaryData<Message>) => {
+      const callDeadline = Number(call.getDeadline());
+      const deadline = Math.min(deadlineAfter(this.opts.timeout), Number.isFinite(callDeadline) ? callDeadline : Infinity);
+      const ctx = new TransportContext({
+        kind: "grpc",
+        method,
+        operation,
+        deadline,
+        raw: call,
+        requestHeader: () => headerOf(call.metadata),
+        onClientGone: (abort) => call.once("cancelled", abort),
+      });
+      let answered = false;
+      const answer: sendUnaryData<Message> = (err, reply) => {
+        if (answered) return;
+        answered = true;
+        this.inFlight.delete(abandon);
+        callback(err, reply);
+      };
+      const abandon = (err: StatusObject) => answer(err);
+      const fail = (err: unknown) => answer(toGRPCStatus(publicError(err, this.opts.logger, ctx)));
+      this.inFlight.add(abandon);
+      handler(ctx, call.request)
+        .then((reply) => {
+          if (answered) return;
+          const header = ctx.replyHeaderIfSet;
+          // A header gRPC cannot carry is the handler's bug: the call gets INTERNAL rather than hanging.
+          if (header) call.sendMetadata(metadataOf(header));
+          answer(null, reply as Message);
+        }, fail)
+        .catch(fail)
+        .finally(() => ctx.done());
+    };
+  }
+}
+
+// grpc-js reports a failed bind as "No address added out of total 1 resolved" with the errno in the text.
+function bindCause(err: Error): NodeJS.ErrnoException {
+  const code = /\b(EADDRINUSE|EACCES|EADDRNOTAVAIL)\b/.exec(err.message)?.[1];
+  return Object.assign(new Error(err.message), { code });
+}
+
+function grpcJsLogger(logger: Logger): Partial<Console> {
+  const log = (...args: unknown[]) => logger.debug({ component: "grpc-js" }, args.map(String).join(" "));
+  return { error: log, info: log, debug: log };
+}

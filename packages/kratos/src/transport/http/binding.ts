@@ -1,0 +1,127 @@
+import {
+  type DescField,
+  type DescMessage,
+  type JsonObject,
+  type JsonValue,
+  type Message,
+  ScalarType,
+  create,
+  fromBinary,
+  mergeFromJson,
+} from "@bufbuild/protobuf";
+import { parseBool } from "../../config/bool.js";
+import { KratosError } from "../../errors/errors.js";
+
+/** The reason of every error in turning a request into a message, as in Kratos. */
+export const CODEC_REASON = "CODEC";
+
+export const codecError = (message: string, code = 400) => new KratosError(code, CODEC_REASON, message);
+
+export type Query = Record<string, string | string[] | undefined>;
+
+/** bindRequest fills a request message from the body, then the query, then the path variables, so the path wins. */
+export function bindRequest(
+  input: DescMessage,
+  body: { field: string; json?: JsonValue; binary?: Uint8Array } | undefined,
+  query: Query,
+  pathVars: Array<[string[], string]>,
+): Message {
+  const msg = create(input) as Message;
+  if (body?.binary) {
+    if (body.field !== "*") throw codecError(`binary bodies bind only to the whole request, not to ${body.field}`, 415);
+    mergeMessage(input, msg, fromBinaryOrThrow(input, body.binary));
+  } else if (body?.json !== undefined) {
+    const json = body.field === "*" ? body.json : { [jsonNameOf(input, body.field)]: body.json };
+    merge(input, msg, json, "body unmarshal");
+  }
+  const fromQuery: JsonObject = {};
+  for (const [key, raw] of Object.entries(query)) {
+    if (raw === undefined) continue;
+    const values = Array.isArray(raw) ? raw : [raw];
+    setPath(input, fromQuery, key.split("."), values, true);
+  }
+  merge(input, msg, fromQuery, "query");
+  const fromPath: JsonObject = {};
+  for (const [path, value] of pathVars) setPath(input, fromPath, path, [value], false);
+  merge(input, msg, fromPath, "path");
+  return msg;
+}
+
+function fromBinaryOrThrow(input: DescMessage, bytes: Uint8Array): Message {
+  try {
+    return fromBinary(input, bytes) as Message;
+  } catch (err) {
+    throw codecError(`body unmarshal: ${(err as Error).message}`);
+  }
+}
+
+function mergeMessage(input: DescMessage, target: Message, source: Message): void {
+  for (const field of input.fields) {
+    const key = field.localName as keyof Message;
+    (target as unknown as Record<string, unknown>)[key] = (source as unknown as Record<string, unknown>)[key];
+  }
+}
+
+function merge(input: DescMessage, msg: Message, json: JsonValue, what: string): void {
+  if (what !== "body unmarshal" && Object.keys(json as JsonObject).length === 0) return;
+  try {
+    mergeFromJson(input, msg, json, { ignoreUnknownFields: true });
+  } catch (err) {
+    throw codecError(`${what}: ${(err as Error).message}`);
+  }
+}
+
+function jsonNameOf(input: DescMessage, name: string): string {
+  const field = findField(input, name);
+  if (!field) throw new Error(`body field ${name} is not a field of ${input.typeName}`);
+  return field.jsonName;
+}
+
+function findField(message: DescMessage, name: string): DescField | undefined {
+  return message.fields.find((f) => f.name === name || f.jsonName === name);
+}
+
+/** setPath puts string values from a URL at a dotted field path, converted to the JSON the field takes. */
+function setPath(input: DescMessage, target: JsonObject, path: string[], values: string[], lenient: boolean): void {
+  let message = input;
+  let node = target;
+  for (let i = 0; i < path.length; i++) {
+    const field = findField(message, path[i] as string);
+    // Unknown query keys are ignored, as Kratos does; unknown path fields are a generator bug.
+    if (!field) {
+      if (lenient) return;
+      throw new Error(`${path.join(".")} is not a field of ${input.typeName}`);
+    }
+    const last = i === path.length - 1;
+    if (!last) {
+      if (field.fieldKind !== "message") return;
+      const child = (node[field.jsonName] ??= {}) as JsonObject;
+      node = child;
+      message = field.message;
+      continue;
+    }
+    if (field.fieldKind === "list") {
+      node[field.jsonName] = values.map((v) => scalarJson(field, v, field.scalar ?? field.enum));
+    } else if (field.fieldKind === "scalar" || field.fieldKind === "enum" || wellKnownScalar(field)) {
+      if (values.length > 1) throw codecError(`too many values for field ${JSON.stringify(path.join("."))}: ${values.join(", ")}`);
+      node[field.jsonName] = scalarJson(field, values[0] as string, field.fieldKind === "scalar" ? field.scalar : field.fieldKind === "enum" ? field.enum : undefined);
+    } else if (!lenient) {
+      throw new Error(`path variable ${path.join(".")} must be a scalar field`);
+    }
+  }
+}
+
+// Messages whose JSON form is a string or a number (Timestamp, Duration, wrappers, FieldMask).
+function wellKnownScalar(field: DescField): boolean {
+  return field.fieldKind === "message" && field.message.typeName.startsWith("google.protobuf.") && field.message.typeName !== "google.protobuf.Struct";
+}
+
+function scalarJson(field: DescField, value: string, kind: unknown): JsonValue {
+  if (kind === ScalarType.BOOL) {
+    const b = parseBool(value);
+    if (b !== undefined) return b;
+    throw codecError(`invalid value for bool field ${field.name}: ${JSON.stringify(value)}`);
+  }
+  if (typeof kind === "object" && /^-?\d+$/.test(value)) return Number(value);
+  return value;
+}

@@ -1,0 +1,2 @@
+export { type Address, formatAddress, parseAddress } from "./address.js";
+export type { Server } from "./server.js";
