@@ -104,6 +104,36 @@ describe("helloworld binary: start and graceful stop", () => {
   });
 });
 
+describe("helloworld binary: a fault in the process", () => {
+  const faultJs = new URL("./fixtures/fault.js", import.meta.url).href;
+  for (const [kind, what] of [
+    ["rejection", "unhandled rejection"],
+    ["exception", "uncaught exception"],
+  ] as const) {
+    it(`an ${what} is logged, stops the servers gracefully and exits 1`, T, async () => {
+      const proc = startHelloworld(["-conf", configsDir], { ...ephemeral, FAULT: kind, NODE_OPTIONS: `--import=${faultJs}` });
+      const p = await ports(proc);
+      const res = await fetch(`http://127.0.0.1:${p.http}/helloworld/kratos`);
+      assert.equal(await res.text(), '{"message":"Hello kratos"}');
+      await proc.waitForMsg("CreateGreeter: kratos");
+
+      proc.signal("SIGUSR2");
+      const exit = await proc.exited;
+
+      assert.deepEqual({ code: exit.code, signal: exit.signal }, { code: 1, signal: null }, proc.transcript());
+      assert.equal(proc.stderr, `helloworld: ${what}: injected ${kind}\n`);
+      const msgs = proc.messages();
+      assert.deepEqual(msgs.slice(2, 4), ["CreateGreeter: kratos", `${what}: injected ${kind}, stopping`], proc.transcript());
+      assert.deepEqual(msgs.slice(4, 6).sort(), ["[HTTP] server stopping", "[gRPC] server stopping"], proc.transcript());
+      assert.deepEqual(msgs.slice(6), ["closing the data resources"], proc.transcript());
+      const line = proc.lines[3] as ChildLine & { err?: { message: string; stack: string } };
+      assert.equal(line.level, "ERROR");
+      assert.equal(line.err?.message, `injected ${kind}`);
+      assert.match(line.err?.stack ?? "", /fixtures\/fault\.js:\d+/);
+    });
+  }
+});
+
 describe("helloworld binary: flags", () => {
   for (const flag of ["--version", "-version"]) {
     it(`${flag} prints the name and the package.json version and exits 0`, T, async () => {

@@ -4,6 +4,7 @@ import { loadConfig } from "@kratos-ts/kratos/config";
 import { newLogger } from "@kratos-ts/kratos/log";
 import { parseFlags, usage } from "./flags.js";
 import { Name, Version, id } from "./info.js";
+import { stopOnProcessFault } from "./fault.js";
 import { wireApp } from "./wire.js";
 
 // Every failure leaves as one line on stderr and a non-zero exit; no stack reaches the terminal.
@@ -36,9 +37,11 @@ async function main(): Promise<void> {
   }
   const logger = newLogger({ id, name: Name, version: Version, level: bc.log.level, format: bc.log.format, caller: bc.log.caller });
   const { app, cleanup } = wireApp(bc, logger);
+  const fault = stopOnProcessFault(app, logger);
   let exitCode = 0;
   try {
     await app.run();
+    if (fault.error) throw fault.error;
   } catch (err) {
     process.stderr.write(`${Name}: ${(err as Error).message}\n`);
     exitCode = 1;

@@ -46,6 +46,13 @@ export class EchoService implements EchoServer {
       case "header":
         ctx.replyHeader.set("x-echo", "yes");
         return create(EchoReplySchema, { transport: ctx.kind });
+      case "header-bin":
+        ctx.replyHeader.addBinary("x-echo-bin", new Uint8Array([0, 1, 254, 255]));
+        return create(EchoReplySchema, { transport: ctx.kind });
+      case "bad-header":
+        // A value no transport can carry: a handler bug that must become an error reply, never a hung call.
+        ctx.replyHeader.set("x-echo", "line\nbreak");
+        return create(EchoReplySchema, { transport: ctx.kind });
       case "deadline":
         await new Promise((resolve) => ctx.signal.addEventListener("abort", resolve, { once: true }));
         throw new KratosError(504, "DEADLINE", String((ctx.signal.reason as Error).message));

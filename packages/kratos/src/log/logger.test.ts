@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { Writable } from "node:stream";
 import { describe, it } from "node:test";
+import { execFileSync } from "node:child_process";
 import { LogCapture } from "../testing/logs.js";
 import { newLogger } from "./logger.js";
 
@@ -46,6 +47,24 @@ describe("newLogger", () => {
     logger.error("loud");
     assert.deepEqual(logs.messages(), ["loud"]);
   });
+
+  for (const [format, loaded] of [
+    ["json", false],
+    ["pretty", true],
+  ] as const) {
+    it(`loads pino-pretty ${loaded ? "for" : "only for the pretty format, not for"} ${format}`, () => {
+      // A fresh process, since this one may have loaded it already.
+      const script = `
+        import { createRequire } from "node:module";
+        import { Writable } from "node:stream";
+        const { newLogger } = await import(${JSON.stringify(new URL("./logger.js", import.meta.url).href)});
+        newLogger({ id: "t", name: "t", version: "t", format: ${JSON.stringify(format)}, destination: new Writable({ write: (_c, _e, cb) => cb() }) });
+        const cache = createRequire(import.meta.url).cache;
+        process.stdout.write(String(Object.keys(cache).some((k) => k.includes("/pino-pretty/"))));`;
+      const out = execFileSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8" });
+      assert.equal(out, String(loaded));
+    });
+  }
 
   it("writes pretty text instead of JSON when asked", () => {
     const chunks: string[] = [];

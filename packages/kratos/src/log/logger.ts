@@ -1,6 +1,11 @@
+import { createRequire } from "node:module";
 import { pino, type DestinationStream, type Logger as PinoLogger } from "pino";
-import pretty from "pino-pretty";
+import type { PrettyOptions } from "pino-pretty";
 import { callerOf } from "./caller.js";
+
+// pino-pretty is loaded only for the pretty format, so JSON logging (production) never pays for it.
+const require = createRequire(import.meta.url);
+const pretty = (opts: PrettyOptions): DestinationStream => (require("pino-pretty") as { default: (o: PrettyOptions) => DestinationStream }).default(opts);
 
 export type Logger = PinoLogger;
 

@@ -15,7 +15,11 @@ export function metadataOf(header: Header): Metadata {
   const md = new Metadata();
   for (const key of header.keys()) {
     const binary = key.endsWith("-bin");
-    for (const v of header.values(key)) md.add(key, binary ? Buffer.from(v, "base64") : v);
+    try {
+      for (const v of header.values(key)) md.add(key, binary ? Buffer.from(v, "base64") : v);
+    } catch (err) {
+      throw new Error(`reply header ${key}: ${(err as Error).message}`, { cause: err });
+    }
   }
   return md;
 }

@@ -1,0 +1,82 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { Health } from "../gen/grpc/health/v1/health_pb.js";
+import { TransportContext, operationOf } from "./context.js";
+import { Header } from "./header.js";
+import { createContextKey } from "./values.js";
+
+describe("Context", () => {
+  const method = Health.method.check;
+
+  it("names the operation after the method descriptor, unless the transport passes it", () => {
+    assert.equal(operationOf(method), "/grpc.health.v1.Health/Check");
+    const ctx = new TransportContext({ kind: "http", method, deadline: 0 });
+    assert.equal(ctx.operation, "/grpc.health.v1.Health/Check");
+    assert.equal(ctx.method.parent.typeName, "grpc.health.v1.Health");
+    assert.equal(ctx.method.input.typeName, "grpc.health.v1.HealthCheckRequest");
+    assert.equal(new TransportContext({ kind: "grpc", method, operation: "/x/Y", deadline: 0 }).operation, "/x/Y");
+  });
+
+  it("reads the request header once, and only when asked", () => {
+    let reads = 0;
+    const ctx = new TransportContext({
+      kind: "grpc",
+      method,
+      deadline: 0,
+      requestHeader: () => {
+        reads++;
+        const h = new Header();
+        h.add("X-A", "1");
+        return h;
+      },
+    });
+    assert.equal(reads, 0);
+    assert.equal(ctx.requestHeader.get("x-a"), "1");
+    assert.equal(ctx.requestHeader.get("X-A"), "1");
+    assert.equal(reads, 1);
+  });
+
+  it("reports a reply header only once something was set on it", () => {
+    const ctx = new TransportContext({ kind: "grpc", method, deadline: 0 });
+    assert.equal(ctx.replyHeaderIfSet, undefined);
+    ctx.replyHeader.keys();
+    assert.equal(ctx.replyHeaderIfSet, undefined);
+    ctx.replyHeader.set("x-b", "2");
+    assert.deepEqual((ctx.replyHeaderIfSet as Header | undefined)?.values("x-b"), ["2"]);
+  });
+
+  it("keeps typed values per request, with the key's default where none was set", () => {
+    const user = createContextKey<string | undefined>(undefined, { description: "user" });
+    const attempts = createContextKey(1);
+    const a = new TransportContext({ kind: "grpc", method, deadline: 0 });
+    const b = new TransportContext({ kind: "grpc", method, deadline: 0 });
+    a.values.set(user, "alice").set(attempts, 3);
+    assert.equal(a.values.get(user), "alice");
+    assert.equal(a.values.get(attempts), 3);
+    assert.equal(b.values.get(user), undefined);
+    assert.equal(b.values.get(attempts), 1);
+    assert.equal(a.values.has(user), true);
+    a.values.delete(user);
+    assert.equal(a.values.has(user), false);
+    assert.equal(a.values.get(user), undefined);
+  });
+
+  it("aborts its signal with context deadline exceeded once the deadline has passed", () => {
+    const ctx = new TransportContext({ kind: "grpc", method, deadline: Date.now() - 1 });
+    assert.equal(ctx.signal.aborted, true);
+    assert.equal((ctx.signal.reason as DOMException).name, "TimeoutError");
+    assert.equal((ctx.signal.reason as DOMException).message, "context deadline exceeded");
+  });
+
+  it("aborts its signal with context canceled when the client goes away", () => {
+    const gone: Array<() => void> = [];
+    const ctx = new TransportContext({ kind: "http", method, deadline: Date.now() + 60_000, onClientGone: (abort) => gone.push(abort) });
+    assert.equal(gone.length, 0, "the transport is asked only once the signal is read");
+    const signal = ctx.signal;
+    assert.equal(gone.length, 1);
+    gone[0]?.();
+    assert.equal(signal.aborted, true);
+    assert.equal((signal.reason as DOMException).message, "context canceled");
+    ctx.done();
+  });
+});
