@@ -50,6 +50,16 @@ tools:
 	  GOBIN=$(CURDIR)/.tools/bin go install github.com/fullstorydev/grpcurl/cmd/grpcurl@$(GRPCURL_VERSION); \
 	else echo "notice: no Go on this machine; the grpcurl end-to-end test will be skipped"; fi
 
+.PHONY: lint
+# lint and check the formatting of the tree with Biome; make fmt fixes what it can
+lint: install
+	biome check .
+
+.PHONY: fmt
+# format the tree and apply Biome's safe fixes
+fmt: install
+	biome check --write .
+
 .PHONY: test
 # install, build and run every test
 test: build tools
