@@ -41,14 +41,23 @@ build: framework
 run: build
 	node --enable-source-maps dist/cmd/helloworld/main.js -conf configs
 
+KRATOS_CLIENT := .tools/bin/kratos-client
+
+# the Kratos Go client of the end-to-end test, built from test/kratosclient with its committed go.sum
+$(KRATOS_CLIENT): $(wildcard test/kratosclient/*.go) test/kratosclient/go.mod test/kratosclient/go.sum
+	@echo "building kratos-client into .tools/bin"
+	cd test/kratosclient && go build -mod=readonly -trimpath -buildvcs=false -o $(CURDIR)/$@ .
+
 .PHONY: tools
-# install grpcurl for the end-to-end test, where the machine has Go
+# install grpcurl and build the Kratos Go client for the end-to-end tests, where the machine has Go
 tools:
 	@if [ -x .tools/bin/grpcurl ]; then :; \
 	elif command -v go >/dev/null; then \
 	  echo "installing grpcurl $(GRPCURL_VERSION) into .tools/bin"; \
 	  GOBIN=$(CURDIR)/.tools/bin go install github.com/fullstorydev/grpcurl/cmd/grpcurl@$(GRPCURL_VERSION); \
 	else echo "notice: no Go on this machine; the grpcurl end-to-end test will be skipped"; fi
+	@if command -v go >/dev/null; then $(MAKE) -s --no-print-directory $(KRATOS_CLIENT); \
+	else echo "notice: no Go on this machine; the Kratos Go client end-to-end test will be skipped"; fi
 
 .PHONY: lint
 # lint and check the formatting of the tree with Biome; make fmt fixes what it can
