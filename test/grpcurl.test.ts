@@ -4,7 +4,10 @@ import { execFile } from "node:child_process";
 import { accessSync, constants } from "node:fs";
 import { delimiter, join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { newLogger } from "@kratos-ts/kratos/log";
+import { LogCapture } from "@kratos-ts/kratos/testing";
 import { type RunningApp, startApp } from "./support/app.js";
+import { type EchoServers, startEchoServers } from "./support/echo.js";
 import { repoRoot } from "./support/repo.js";
 
 function executable(path: string): boolean {
@@ -41,7 +44,9 @@ function grpcurl(...args: string[]): Promise<Result> {
   });
 }
 
-describe("grpcurl against the running app", { skip: grpcurlPath ? false : "grpcurl not installed: no Go on this machine" }, () => {
+const skip = grpcurlPath ? false : "grpcurl not installed: no Go on this machine";
+
+describe("grpcurl against the running app", { skip }, () => {
   let running: RunningApp;
 
   before(async () => {
@@ -97,6 +102,60 @@ describe("grpcurl against the running app", { skip: grpcurlPath ? false : "grpcu
       code: 69,
       stdout: "",
       stderr: "ERROR:\n  Code: NotFound\n  Message: unknown service\n",
+    });
+  });
+});
+
+describe("grpcurl reading the error details of the Echo service", { skip }, () => {
+  let s: EchoServers;
+
+  before(async () => {
+    s = await startEchoServers(newLogger({ id: "t", name: "echo", version: "t", destination: new LogCapture() }));
+  });
+
+  after(async () => {
+    await s?.stop();
+  });
+
+  it("describes google.rpc.ErrorInfo, which reflection serves without listing it", async () => {
+    assert.deepEqual(await grpcurl(s.grpcAddress, "describe", "google.rpc.ErrorInfo"), {
+      code: 0,
+      stdout: [
+        "google.rpc.ErrorInfo is a message:",
+        "message ErrorInfo {",
+        "  string reason = 1;",
+        "  string domain = 2;",
+        "  map<string, string> metadata = 3;",
+        "}",
+        "",
+      ].join("\n"),
+      stderr: "",
+    });
+    assert.deepEqual(await grpcurl(s.grpcAddress, "list"), {
+      code: 0,
+      stdout: "echo.v1.Echo\ngrpc.health.v1.Health\ngrpc.reflection.v1.ServerReflection\ngrpc.reflection.v1alpha.ServerReflection\n",
+      stderr: "",
+    });
+  });
+
+  it("prints the reason and metadata of a KratosError from its ErrorInfo detail", async () => {
+    assert.deepEqual(await grpcurl("-d", '{"mode":"error"}', s.grpcAddress, "echo.v1.Echo/Fail"), {
+      code: 69,
+      stdout: "",
+      stderr: [
+        "ERROR:",
+        "  Code: NotFound",
+        "  Message: user not found",
+        "  Details:",
+        "  1)\t{",
+        '    \t  "@type": "type.googleapis.com/google.rpc.ErrorInfo",',
+        '    \t  "metadata": {',
+        '    \t    "user": "kratos"',
+        "    \t  },",
+        '    \t  "reason": "USER_NOT_FOUND"',
+        "    \t}",
+        "",
+      ].join("\n"),
     });
   });
 });

@@ -142,6 +142,30 @@ describe("gRPC server reflection over a real socket", () => {
         assert.equal((await fresh.close()).code, status.OK);
       });
 
+      it("resolves google.rpc.ErrorInfo and google.rpc.Status, the error details every failed call carries", async () => {
+        const stream = open(version);
+        const info = await stream.files({ messageRequest: { case: "fileContainingSymbol", value: "google.rpc.ErrorInfo" } });
+        assert.deepEqual(names(info), ["google/rpc/error_details.proto"]);
+        const errorInfo = registryOf(info).getMessage("google.rpc.ErrorInfo");
+        assert.deepEqual(
+          errorInfo?.fields.map((f) => [f.name, f.number, f.fieldKind]),
+          [
+            ["reason", 1, "scalar"],
+            ["domain", 2, "scalar"],
+            ["metadata", 3, "map"],
+          ],
+        );
+
+        const statusFiles = await stream.files({ messageRequest: { case: "fileContainingSymbol", value: "google.rpc.Status" } });
+        assert.deepEqual(names(statusFiles), ["google/rpc/status.proto", "google/protobuf/any.proto"]);
+        const rpcStatus = registryOf(statusFiles).getMessage("google.rpc.Status");
+        assert.deepEqual(
+          rpcStatus?.fields.map((f) => f.name),
+          ["code", "message", "details"],
+        );
+        assert.equal((await stream.close()).code, status.OK);
+      });
+
       it("lets a client that knows only the address call SayHello, the grpcurl way", async () => {
         const stream = open(version);
         const listed = await stream.ask({ messageRequest: { case: "listServices", value: "" } });

@@ -1,31 +1,33 @@
-import { type DescField, type DescMessage, type DescMethod, type DescService, ScalarType } from "@bufbuild/protobuf";
-import { type Schema, getComments } from "@bufbuild/protoplugin";
+import type { DescMethod, DescService } from "@bufbuild/protobuf";
+import type { Schema } from "@bufbuild/protoplugin";
 import { dump } from "js-yaml";
 import type { KratosOptions } from "./options.js";
 import { type Binding, bindingsOf } from "../transport/http/rules.js";
-
-type Obj = Record<string, unknown>;
+import { ERROR_SCHEMA, errorResponses, errorSchema } from "./openapi-errors.js";
+import { fieldAt, parameters } from "./openapi-parameters.js";
+import { type Obj, type Refs, comment, fieldSchema, messageSchema, ref } from "./openapi-schemas.js";
 
 /** generateOpenapi writes one OpenAPI 3 document for every HTTP-bound RPC of the files, as gnostic's protoc-gen-openapi does. */
 export function generateOpenapi(schema: Schema<KratosOptions>): void {
   const services = schema.files.flatMap((file) => file.services).filter((s) => s.methods.some((m) => bindingsOf(m).length > 0));
-  const messages = new Map<string, DescMessage>();
+  const refs: Refs = new Map();
   const paths: Record<string, Obj> = {};
   for (const service of services) {
     for (const method of service.methods) {
       for (const b of bindingsOf(method)) {
         const path = b.path.replace(/\{([^}=]+)(=[^}]*)?\}/g, "{$1}");
         paths[path] ??= {};
-        (paths[path] as Obj)[b.method.toLowerCase()] = operation(service, method, b, messages);
+        (paths[path] as Obj)[b.method.toLowerCase()] = operation(service, method, b, refs);
       }
     }
   }
-  const schemas: Record<string, Obj> = {};
+  if (refs.has(ERROR_SCHEMA)) throw new Error(`the message ${ERROR_SCHEMA} would take the name of the error schema`);
+  const schemas: Record<string, Obj> = { [ERROR_SCHEMA]: errorSchema };
   for (let added = true; added; ) {
     added = false;
-    for (const [name, m] of [...messages].sort(([a], [b]) => a.localeCompare(b))) {
+    for (const [name, m] of [...refs].sort(([a], [b]) => a.localeCompare(b))) {
       if (!schemas[name]) {
-        schemas[name] = messageSchema(m, messages);
+        schemas[name] = messageSchema(m, refs);
         added = true;
       }
     }
@@ -48,144 +50,22 @@ export function generateOpenapi(schema: Schema<KratosOptions>): void {
   f.print(dump(doc, { lineWidth: -1, noRefs: true }).trimEnd());
 }
 
-function operation(service: DescService, method: DescMethod, b: Binding, messages: Map<string, DescMessage>): Obj {
-  const pathVars = [...b.path.matchAll(/\{([^}=]+)/g)].map((m) => m[1] as string);
-  const parameters: Obj[] = pathVars.map((name) => ({ name, in: "path", required: true, schema: fieldSchema(fieldAt(method.input, name), messages) }));
-  if (!b.body) parameters.push(...queryParameters(method.input, "", new Set(pathVars), messages));
+function operation(service: DescService, method: DescMethod, b: Binding, refs: Refs): Obj {
+  const params = parameters(method.input, b, refs);
   const op: Obj = { tags: [service.name] };
   if (comment(method)) op.description = comment(method);
   op.operationId = `${service.name}_${method.name}${additionalSuffix(method, b)}`;
-  if (parameters.length > 0) op.parameters = parameters;
+  if (params.length > 0) op.parameters = params;
   if (b.body) {
-    const bodySchema = b.body === "*" ? ref(method.input, messages) : fieldSchema(fieldAt(method.input, b.body), messages);
+    const bodySchema = b.body === "*" ? ref(method.input, refs) : fieldSchema(fieldAt(method.input, b.body), refs);
     op.requestBody = { content: { "application/json": { schema: bodySchema } }, required: true };
   }
-  const replySchema = b.responseBody ? fieldSchema(fieldAt(method.output, b.responseBody), messages) : ref(method.output, messages);
-  op.responses = { "200": { description: "OK", content: { "application/json": { schema: replySchema } } } };
+  const replySchema = b.responseBody ? fieldSchema(fieldAt(method.output, b.responseBody), refs) : ref(method.output, refs);
+  op.responses = { "200": { description: "OK", content: { "application/json": { schema: replySchema } } }, ...errorResponses(b) };
   return op;
 }
 
 function additionalSuffix(method: DescMethod, b: Binding): string {
   const i = bindingsOf(method).findIndex((x) => x.method === b.method && x.path === b.path);
   return i > 0 ? String(i - 1) : "";
-}
-
-function queryParameters(message: DescMessage, prefix: string, skip: Set<string>, messages: Map<string, DescMessage>, depth = 0): Obj[] {
-  return message.fields.flatMap((field) => {
-    const name = prefix + field.jsonName;
-    if (skip.has(prefix + field.name)) return [];
-    if (field.fieldKind === "message" && !field.message.typeName.startsWith("google.protobuf.")) {
-      return depth < 4 ? queryParameters(field.message, `${name}.`, skip, messages, depth + 1) : [];
-    }
-    if (field.fieldKind === "map") return [];
-    const p: Obj = { name, in: "query", schema: fieldSchema(field, messages) };
-    if (comment(field)) p.description = comment(field);
-    return [p];
-  });
-}
-
-function fieldAt(message: DescMessage, path: string): DescField {
-  let m = message;
-  let field: DescField | undefined;
-  for (const name of path.split(".")) {
-    field = m.fields.find((f) => f.name === name);
-    if (!field) throw new Error(`${message.typeName} has no field ${path}`);
-    if (field.fieldKind === "message") m = field.message;
-  }
-  return field as DescField;
-}
-
-function messageSchema(m: DescMessage, messages: Map<string, DescMessage>): Obj {
-  const properties: Obj = {};
-  for (const field of m.fields) {
-    const s = fieldSchema(field, messages);
-    properties[field.jsonName] = comment(field) ? { ...s, description: comment(field) } : s;
-  }
-  return { type: "object", properties, ...(comment(m) ? { description: comment(m) } : {}) };
-}
-
-function fieldSchema(field: DescField, messages: Map<string, DescMessage>): Obj {
-  switch (field.fieldKind) {
-    case "scalar":
-      return scalarSchema(field.scalar);
-    case "enum":
-      return { type: "string", enum: field.enum.values.map((v) => v.name) };
-    case "message":
-      return messageRef(field.message, messages);
-    case "list":
-      return {
-        type: "array",
-        items:
-          field.listKind === "scalar"
-            ? scalarSchema(field.scalar)
-            : field.listKind === "enum"
-              ? { type: "string", enum: field.enum.values.map((v) => v.name) }
-              : messageRef(field.message, messages),
-      };
-    case "map":
-      return {
-        type: "object",
-        additionalProperties:
-          field.mapKind === "scalar" ? scalarSchema(field.scalar) : field.mapKind === "enum" ? { type: "string" } : messageRef(field.message, messages),
-      };
-  }
-}
-
-const wellKnown: Record<string, Obj> = {
-  "google.protobuf.Timestamp": { type: "string", format: "date-time" },
-  "google.protobuf.Duration": { type: "string", pattern: "^-?[0-9]+(\\.[0-9]+)?s$" },
-  "google.protobuf.FieldMask": { type: "string", format: "field-mask" },
-  "google.protobuf.Empty": { type: "object" },
-  "google.protobuf.Struct": { type: "object" },
-  "google.protobuf.Value": {},
-  "google.protobuf.Any": { type: "object", properties: { "@type": { type: "string" } }, additionalProperties: true },
-  "google.protobuf.StringValue": { type: "string" },
-  "google.protobuf.BoolValue": { type: "boolean" },
-  "google.protobuf.BytesValue": { type: "string", format: "bytes" },
-  "google.protobuf.Int32Value": { type: "integer", format: "int32" },
-  "google.protobuf.UInt32Value": { type: "integer", format: "uint32" },
-  "google.protobuf.Int64Value": { type: "string", format: "int64" },
-  "google.protobuf.UInt64Value": { type: "string", format: "uint64" },
-  "google.protobuf.FloatValue": { type: "number", format: "float" },
-  "google.protobuf.DoubleValue": { type: "number", format: "double" },
-};
-
-function messageRef(m: DescMessage, messages: Map<string, DescMessage>): Obj {
-  return wellKnown[m.typeName] ?? ref(m, messages);
-}
-
-function ref(m: DescMessage, messages: Map<string, DescMessage>): Obj {
-  messages.set(m.typeName, m);
-  return { $ref: `#/components/schemas/${m.typeName}` };
-}
-
-function scalarSchema(t: ScalarType): Obj {
-  switch (t) {
-    case ScalarType.STRING:
-      return { type: "string" };
-    case ScalarType.BOOL:
-      return { type: "boolean" };
-    case ScalarType.BYTES:
-      return { type: "string", format: "bytes" };
-    case ScalarType.DOUBLE:
-      return { type: "number", format: "double" };
-    case ScalarType.FLOAT:
-      return { type: "number", format: "float" };
-    case ScalarType.INT64:
-    case ScalarType.SINT64:
-    case ScalarType.SFIXED64:
-      return { type: "string", format: "int64" };
-    case ScalarType.UINT64:
-    case ScalarType.FIXED64:
-      return { type: "string", format: "uint64" };
-    case ScalarType.UINT32:
-    case ScalarType.FIXED32:
-      return { type: "integer", format: "uint32" };
-    default:
-      return { type: "integer", format: "int32" };
-  }
-}
-
-function comment(desc: DescService | DescMethod | DescMessage | DescField): string {
-  return (getComments(desc).leading ?? "").trim();
 }

@@ -26,7 +26,14 @@ export class ReflectionService {
     this.addFile(service.file);
   }
 
-  private addFile(file: DescFile): void {
+  /**
+   * addFile makes the types of a file and its imports resolvable without listing a service, so that
+   * clients can decode messages that travel outside any RPC, such as the details of an error status.
+   *
+   * @example
+   * reflection.addFile(file_google_rpc_error_details); // grpcurl can now describe google.rpc.ErrorInfo
+   */
+  addFile(file: DescFile): void {
     if (this.files.has(file.proto.name)) return;
     this.files.set(file.proto.name, file);
     const index = (name: string) => this.symbols.set(name, file);

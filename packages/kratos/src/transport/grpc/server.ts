@@ -13,6 +13,8 @@ import {
 import { TransportContext, deadlineAfter, operationOf } from "../../context/context.js";
 import { toGRPCStatus } from "../../errors/grpc.js";
 import { publicError } from "../../errors/public.js";
+import { file_google_rpc_error_details } from "../../gen/google/rpc/error_details_pb.js";
+import { file_google_rpc_status } from "../../gen/google/rpc/status_pb.js";
 import { Health } from "../../gen/grpc/health/v1/health_pb.js";
 import * as reflectionV1 from "../../gen/grpc/reflection/v1/reflection_pb.js";
 import * as reflectionV1alpha from "../../gen/grpc/reflection/v1alpha/reflection_pb.js";
@@ -52,6 +54,9 @@ export class GRPCServer implements Server {
     this.addInternal(Health, this.health.handlers());
     this.addInternal(reflectionV1.ServerReflection, this.reflection.handlers(reflectionV1));
     this.addInternal(reflectionV1alpha.ServerReflection, this.reflection.handlers(reflectionV1alpha));
+    // Every error carries a google.rpc.Status with an ErrorInfo in grpc-status-details-bin; clients resolve them here.
+    this.reflection.addFile(file_google_rpc_status);
+    this.reflection.addFile(file_google_rpc_error_details);
   }
 
   /**

@@ -1,4 +1,5 @@
 import {
+  type DescEnum,
   type DescField,
   type DescMessage,
   type JsonObject,
@@ -101,10 +102,10 @@ function setPath(input: DescMessage, target: JsonObject, path: string[], values:
       continue;
     }
     if (field.fieldKind === "list") {
-      node[field.jsonName] = values.map((v) => scalarJson(field, v, field.scalar ?? field.enum));
+      node[field.jsonName] = values.map((v) => scalarJson(field, v, kindOf(field)));
     } else if (field.fieldKind === "scalar" || field.fieldKind === "enum" || wellKnownScalar(field)) {
       if (values.length > 1) throw codecError(`too many values for field ${JSON.stringify(path.join("."))}: ${values.join(", ")}`);
-      node[field.jsonName] = scalarJson(field, values[0] as string, field.fieldKind === "scalar" ? field.scalar : field.fieldKind === "enum" ? field.enum : undefined);
+      node[field.jsonName] = scalarJson(field, values[0] as string, kindOf(field));
     } else if (!lenient) {
       throw new Error(`path variable ${path.join(".")} must be a scalar field`);
     }
@@ -114,6 +115,13 @@ function setPath(input: DescMessage, target: JsonObject, path: string[], values:
 // Messages whose JSON form is a string or a number (Timestamp, Duration, wrappers, FieldMask).
 function wellKnownScalar(field: DescField): boolean {
   return field.fieldKind === "message" && field.message.typeName.startsWith("google.protobuf.") && field.message.typeName !== "google.protobuf.Struct";
+}
+
+// The scalar or enum a URL value converts to; a BoolValue's JSON is a boolean, as a bool field's is.
+function kindOf(field: DescField): ScalarType | DescEnum | undefined {
+  if (field.scalar !== undefined) return field.scalar;
+  if (field.enum) return field.enum;
+  return field.message?.typeName === "google.protobuf.BoolValue" ? ScalarType.BOOL : undefined;
 }
 
 function scalarJson(field: DescField, value: string, kind: unknown): JsonValue {
