@@ -166,7 +166,8 @@ describe("the @kratos-ts/kratos package", () => {
       assert.ok(statSync(tarball).size > 0, `${tarball} is empty`);
 
       // 2. A project of its own, outside the repo, that depends on the tarball and what generated code needs.
-      const devTools = ["@bufbuild/buf", "@bufbuild/protoc-gen-es", "typescript", "@types/node"];
+      // protoc-gen-kratos needs protoplugin, an optional peer of the framework, so that services do not ship it.
+      const devTools = ["@bufbuild/buf", "@bufbuild/protoc-gen-es", "@bufbuild/protoplugin", "typescript", "@types/node"];
       const runtime = ["@bufbuild/protobuf", "@grpc/grpc-js"];
       writeFileSync(
         join(project, "package.json"),
