@@ -37,7 +37,7 @@ describe("gRPC services through the shared middleware and error model", () => {
     let served = 0;
     for (const method of Echo.methods) {
       const req = method.input === FailRequestSchema ? create(FailRequestSchema, { mode: "ok" }) : create(EchoRequestSchema, { id: 1n });
-      const reply = await call<EchoReply>((cb) => (client as unknown as Record<string, Function>)[method.localName]?.call(client, req, cb));
+      const reply = await call<EchoReply>((cb) => (client as unknown as Record<string, (...args: unknown[]) => unknown>)[method.localName]?.call(client, req, cb));
       assert.equal(reply.transport, "grpc", method.name);
       const routes = bindingsOf(method);
       assert.equal(routes.length > 0, hasOption(method, http), `${method.name}: a route exactly when the proto has a rule`);
@@ -85,7 +85,9 @@ describe("gRPC services through the shared middleware and error model", () => {
     assert.equal(rpcStatus.code, status.NOT_FOUND);
     assert.equal(rpcStatus.message, "user not found");
     assert.equal(rpcStatus.details[0]?.typeUrl, "type.googleapis.com/google.rpc.ErrorInfo");
-    const info = anyUnpack(rpcStatus.details[0]!, ErrorInfoSchema);
+    const detail = rpcStatus.details[0];
+    assert.ok(detail, "the status has a detail");
+    const info = anyUnpack(detail, ErrorInfoSchema);
     assert.deepEqual({ reason: info?.reason, domain: info?.domain, metadata: info?.metadata }, { reason: "USER_NOT_FOUND", domain: "", metadata: { user: "kratos" } });
     const back = fromError(err);
     assert.deepEqual(back.toStatus(), { code: 404, reason: "USER_NOT_FOUND", message: "user not found", metadata: { user: "kratos" } });

@@ -36,8 +36,10 @@ interface Result {
 
 /** grpcurl runs the real binary in plaintext and resolves with its exit code and output, whatever the code. */
 function grpcurl(...args: string[]): Promise<Result> {
+  const path = grpcurlPath;
+  if (!path) return Promise.reject(new Error("grpcurl is not installed"));
   return new Promise((resolve, reject) => {
-    execFile(grpcurlPath!, ["-plaintext", ...args], { timeout: 5_000, encoding: "utf8" }, (err, stdout, stderr) => {
+    execFile(path, ["-plaintext", ...args], { timeout: 5_000, encoding: "utf8" }, (err, stdout, stderr) => {
       if (err && typeof err.code !== "number") reject(Object.assign(err, { stdout, stderr }));
       else resolve({ code: err ? Number(err.code) : 0, stdout, stderr });
     });

@@ -128,7 +128,12 @@ export class ChildProc {
       line = { level: "NOT-JSON", msg: text };
     }
     this.lines.push(line);
-    this.waiters = this.waiters.filter((w) => !(w.match(line) && (w.resolve(line), true)));
+    // A waiter whose line has come is resolved and dropped; the others keep waiting.
+    this.waiters = this.waiters.filter((w) => {
+      if (!w.match(line)) return true;
+      w.resolve(line);
+      return false;
+    });
   }
 }
 

@@ -52,13 +52,13 @@ export class ReflectionService {
       for (const m of s.methods) index(`${s.typeName}.${m.name}`);
     }
     for (const x of file.extensions) this.indexExtension(x.typeName, x.extendee.typeName, x.number, file);
-    file.dependencies.forEach((dep) => this.addFile(dep));
+    for (const dep of file.dependencies) this.addFile(dep);
   }
 
   private indexExtension(name: string, extendee: string, number: number, file: DescFile): void {
     this.symbols.set(name, file);
-    let byNumber = this.extensions.get(extendee);
-    if (!byNumber) this.extensions.set(extendee, (byNumber = new Map()));
+    const byNumber = this.extensions.get(extendee) ?? new Map<number, DescFile>();
+    this.extensions.set(extendee, byNumber);
     byNumber.set(number, file);
   }
 
