@@ -1,10 +1,10 @@
 import "reflect-metadata";
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { create } from "@bufbuild/protobuf";
+import { create, fromBinary } from "@bufbuild/protobuf";
 import { type ServiceError, credentials, status } from "@grpc/grpc-js";
 import { GreeterClient } from "../api/helloworld/v1/greeter_grpc.js";
-import { type HelloReply, HelloRequestSchema } from "../api/helloworld/v1/greeter_pb.js";
+import { type HelloReply, HelloReplySchema, HelloRequestSchema } from "../api/helloworld/v1/greeter_pb.js";
 import { type RunningApp, startApp } from "./support/app.js";
 import { call } from "./support/grpc.js";
 
@@ -33,6 +33,19 @@ describe("the helloworld app over real sockets", () => {
   it("decodes the path variable and lets it win over the query", async () => {
     const res = await fetch(`${running.httpURL}/helloworld/hello%20world?name=other`);
     assert.equal(await res.text(), '{"message":"Hello hello world"}');
+  });
+
+  it("answers Accept: application/proto with binary protobuf labelled application/proto, as a Kratos client decodes it", async () => {
+    const res = await fetch(`${running.httpURL}/helloworld/kratos`, { headers: { accept: "application/proto" } });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get("content-type"), "application/proto");
+    assert.equal(fromBinary(HelloReplySchema, new Uint8Array(await res.arrayBuffer())).message, "Hello kratos");
+  });
+
+  it("answers Accept: application/yaml in YAML", async () => {
+    const res = await fetch(`${running.httpURL}/helloworld/kratos`, { headers: { accept: "application/yaml" } });
+    assert.equal(res.headers.get("content-type"), "application/yaml");
+    assert.equal(await res.text(), "message: Hello kratos\n");
   });
 
   it("answers SayHello over gRPC", async () => {

@@ -1,6 +1,6 @@
 import { type Server as NodeServer, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { DescService, JsonValue, Message } from "@bufbuild/protobuf";
+import type { DescService, Message } from "@bufbuild/protobuf";
 import express, { type NextFunction, type Request, type Response } from "express";
 import { Header } from "../../context/header.js";
 import { TransportContext, deadlineAfter, operationOf } from "../../context/context.js";
@@ -10,8 +10,8 @@ import type { Logger } from "../../log/logger.js";
 import { type Handler, type Middleware, chain } from "../../middleware/middleware.js";
 import { formatAddress, listenError, parseAddress } from "../address.js";
 import type { Server } from "../server.js";
-import { type Query, bindRequest, codecError } from "./binding.js";
-import { JSON_TYPE, encodeReply, encodeStatus, isProtoType, wantsProto } from "./codec.js";
+import { type Body, type Query, bindRequest, codecError } from "./binding.js";
+import { JSON_TYPE, codecForAccept, codecForContentType, encodeReply, encodeStatus, mediaType } from "./codec.js";
 import { type CompiledPath, type Route, compilePath } from "./route.js";
 import { bindingsOf } from "./rules.js";
 
@@ -135,11 +135,11 @@ export class HTTPServer implements Server {
       onClientGone: (abort) => res.once("close", () => res.writableFinished || abort()),
     });
     try {
-      const input = bindRequest(route.rpc.input, readBodyOf(req, route.body), req.query as Query, pathVars(req.params, compiled));
+      const input = bindRequest(route.rpc.input, bodyOf(req, route.body), req.query as Query, pathVars(req.params, compiled));
       const reply = (await handler(ctx, input)) as Message;
       const header = ctx.replyHeaderIfSet;
       if (header) for (const key of header.keys()) res.setHeader(key, header.values(key));
-      const { type, body } = encodeReply(route.rpc.output, reply, route.responseBody, wantsProto(req.headers.accept));
+      const { type, body } = encodeReply(route.rpc.output, reply, route.responseBody, codecForAccept(req.headers.accept));
       this.send(res, 200, type, body);
     } catch (err) {
       this.writeError(res, err, operation);
@@ -163,6 +163,7 @@ export class HTTPServer implements Server {
     this.writeError(res, new KratosError(405, "METHOD_NOT_ALLOWED", `method ${req.method} is not allowed on ${req.path}`), req.path);
   }
 
+  /** writeError answers with the error in the Kratos JSON, whatever Accept asked for: Kratos clients decode errors by their Content-Type. */
   private writeError(res: Response, err: unknown, operation: string): void {
     const e = publicError(err, this.opts.logger, { kind: "http", operation });
     if (res.headersSent) {
@@ -192,18 +193,15 @@ function pathVars(params: Request["params"], compiled: CompiledPath): Array<[str
   return compiled.vars.map((field, i) => [field, params[i] as string]);
 }
 
-function readBodyOf(req: Request, field: string): { field: string; json?: JsonValue; binary?: Uint8Array } | undefined {
+/** bodyOf is the body read for a binding, with the codec its Content-Type names; undefined when empty. */
+function bodyOf(req: Request, field: string): Body | undefined {
   if (!field) return undefined;
   const raw = req.body as Buffer | undefined;
   if (!raw || raw.length === 0) return undefined;
-  const type = (req.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
-  if (isProtoType(type)) return { field, binary: raw };
-  if (type !== JSON_TYPE && !type.endsWith("+json")) throw codecError(`unsupported Content-Type: ${type || "(none)"}`, 415);
-  try {
-    return { field, json: JSON.parse(raw.toString("utf8")) as JsonValue };
-  } catch (err) {
-    throw codecError(`body unmarshal: ${(err as Error).message}`);
-  }
+  const contentType = req.headers["content-type"];
+  const codec = codecForContentType(contentType);
+  if (!codec) throw codecError(`unsupported Content-Type: ${mediaType(contentType ?? "") || "(none)"}`, 415);
+  return { field, raw, codec };
 }
 
 function bodyError(err: unknown, limit: number): KratosError {
