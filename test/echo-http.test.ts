@@ -5,6 +5,7 @@ import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { EchoReplySchema, EchoRequestSchema, InnerSchema } from "./api/echo/v1/echo_pb.js";
 import { newLogger } from "@kratos-ts/kratos/log";
 import { type EchoServers, startEchoServers } from "./support/echo.js";
+import { rawRequest } from "./support/http.js";
 import { LogCapture } from "@kratos-ts/kratos/testing";
 
 describe("HTTP bindings generated from google.api.http rules", () => {
@@ -82,6 +83,98 @@ describe("HTTP bindings generated from google.api.http rules", () => {
     const options = await get("/v1/echo/8", { method: "OPTIONS" });
     assert.equal(options.status, 204);
     assert.equal(options.headers.get("allow"), "GET, PUT, HEAD");
+  });
+
+  it("answers HEAD with the headers GET would send and no body", async () => {
+    const getRes = await rawRequest(s.httpURL, "GET", "/v1/echo/8");
+    const head = await rawRequest(s.httpURL, "HEAD", "/v1/echo/8");
+    assert.equal(head.status, 200);
+    assert.equal(head.headers["content-type"], "application/json");
+    assert.equal(head.headers["content-length"], String(getRes.body.length));
+    assert.equal(head.body.length, 0);
+  });
+
+  describe("Allow, from the route table", () => {
+    const allowCases: Array<[string, string, string]> = [
+      ["POST", "/v1/echo/8", "GET, PUT, HEAD"],
+      ["DELETE", "/v1/echo", "POST"],
+      ["HEAD", "/v1/echo", "POST"],
+      ["GET", "/v1/labels/red/echo/9/x", ""],
+      ["POST", "/v1/labels/red/echo/9", "GET, HEAD"],
+      ["GET", "/v1/shelves/1/books/2", "DELETE"],
+      ["GET", "/v1/fail/slow", "PATCH"],
+    ];
+    for (const [method, path, allow] of allowCases) {
+      if (!allow) continue;
+      it(`answers ${method} ${path} with 405 and Allow: ${allow}`, async () => {
+        const res = await rawRequest(s.httpURL, method, path);
+        assert.equal(res.status, 405);
+        assert.equal(res.headers.allow, allow);
+        assert.equal(res.headers["content-type"], "application/json");
+        const body = `{"code":405,"reason":"METHOD_NOT_ALLOWED","message":"method ${method} is not allowed on ${path}","metadata":{}}`;
+        assert.equal(res.body.toString(), method === "HEAD" ? "" : body);
+      });
+      it(`answers OPTIONS ${path} with 204 and Allow: ${allow}`, async () => {
+        const res = await rawRequest(s.httpURL, "OPTIONS", path);
+        assert.equal(res.status, 204);
+        assert.equal(res.headers.allow, allow);
+        assert.equal(res.headers["content-type"], undefined);
+        assert.equal(res.body.length, 0);
+      });
+    }
+
+    it("answers an unknown path with 404 in the Kratos error JSON, for OPTIONS too, with no Allow", async () => {
+      for (const method of ["GET", "OPTIONS"]) {
+        const res = await rawRequest(s.httpURL, method, "/v1/labels/red/echo/9/x");
+        assert.equal(res.status, 404);
+        assert.equal(res.headers.allow, undefined);
+        assert.equal(res.headers["content-type"], "application/json");
+        assert.equal(res.body.toString(), `{"code":404,"reason":"NOT_FOUND","message":"no route matches ${method} /v1/labels/red/echo/9/x","metadata":{}}`);
+      }
+    });
+  });
+
+  describe("301 to the clean path, as gorilla/mux with StrictSlash", () => {
+    const redirects: Array<[string, string, string]> = [
+      ["GET", "//v1//echo/7", "/v1/echo/7"],
+      ["GET", "/v1/./echo/7?text=a&flag=true", "/v1/echo/7?text=a&flag=true"],
+      ["GET", "/v1/x/../echo/7", "/v1/echo/7"],
+      ["GET", "/v1/../../v1/echo/7/..", "/v1/echo"],
+      ["GET", "/v1/echo/7/.", "/v1/echo/7"],
+      ["POST", "/v1//echo", "/v1/echo"],
+      // Cleaning keeps a trailing slash; the next request then loses it.
+      ["GET", "//v1/echo/./7/", "/v1/echo/7/"],
+      ["GET", "/v1/echo/7/", "/v1/echo/7"],
+      ["GET", "/v1/echo/7/?text=a", "/v1/echo/7?text=a"],
+      ["HEAD", "/v1/echo/7/", "/v1/echo/7"],
+      ["POST", "/v1/echo/", "/v1/echo"],
+      ["DELETE", "/v1/shelves/1/books/2/", "/v1/shelves/1/books/2"],
+      ["GET", "/v1/echo/hello%20world/", "/v1/echo/hello%20world"],
+      // Paths are cleaned before any lookup, so an unknown path moves too (and then gets 404).
+      ["GET", "/nope//x?y=1", "/nope/x?y=1"],
+    ];
+    for (const [method, path, location] of redirects) {
+      it(`moves ${method} ${path} to ${location}`, async () => {
+        const res = await rawRequest(s.httpURL, method, path);
+        assert.equal(res.status, 301);
+        assert.equal(res.headers.location, location);
+        assert.equal(res.headers["content-type"], undefined);
+        assert.equal(res.body.length, 0);
+      });
+    }
+
+    it("answers a trailing slash on a path served by another method with 405 and that route's Allow", async () => {
+      const res = await rawRequest(s.httpURL, "GET", "/v1/echo/");
+      assert.equal(res.status, 405);
+      assert.equal(res.headers.allow, "POST");
+      assert.equal(res.body.toString(), '{"code":405,"reason":"METHOD_NOT_ALLOWED","message":"method GET is not allowed on /v1/echo/","metadata":{}}');
+    });
+
+    it("answers an unknown path with a trailing slash with 404", async () => {
+      const res = await rawRequest(s.httpURL, "GET", "/nope/");
+      assert.equal(res.status, 404);
+      assert.equal(res.body.toString(), '{"code":404,"reason":"NOT_FOUND","message":"no route matches GET /nope/","metadata":{}}');
+    });
   });
 
   describe("codecs by their Kratos names", () => {
@@ -220,6 +313,7 @@ describe("HTTP bindings generated from google.api.http rules", () => {
     ["a bad bool", "/v1/echo/1?flag=maybe", undefined, 400, 'invalid value for bool field flag: "maybe"'],
     ["a bad number", "/v1/echo/x1", undefined, 400, 'path: cannot decode field echo.v1.EchoRequest.id from JSON: expected bigint (int64): x1 out of range'],
     ["a bad percent-encoding", "/v1/echo/%E0%A4%A", undefined, 400, "invalid percent-encoding in path"],
+    ["a bad percent-encoding in a nested variable", "/v1/labels/%ZZ/echo/1", undefined, 400, "invalid percent-encoding in path"],
     ["malformed YAML", "/v1/echo", { method: "POST", body: "id: [5\n", headers: { "content-type": "application/yaml" } }, 400, "body unmarshal: deficient indentation at line 2, column 1"],
     ["two YAML documents", "/v1/echo", { method: "POST", body: "id: '1'\n---\nid: '2'\n", headers: { "content-type": "application/yaml" } }, 400, "body unmarshal: holds 2 YAML documents; want one"],
     ["a YAML tag outside the core schema", "/v1/echo", { method: "POST", body: "text: !!js/function x\n", headers: { "content-type": "application/yaml" } }, 400, "body unmarshal: unknown scalar tag !<tag:yaml.org,2002:js/function> at line 1, column 7"],

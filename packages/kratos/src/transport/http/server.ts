@@ -1,5 +1,6 @@
 import { type Server as NodeServer, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { parse as parseQuery } from "node:querystring";
 import type { DescService, Message } from "@bufbuild/protobuf";
 import express, { type NextFunction, type Request, type Response } from "express";
 import { Header } from "../../context/header.js";
@@ -12,8 +13,9 @@ import { formatAddress, listenError, parseAddress } from "../address.js";
 import type { Server } from "../server.js";
 import { type Body, type Query, bindRequest, codecError } from "./binding.js";
 import { JSON_TYPE, codecForAccept, codecForContentType, encodeReply, encodeStatus, mediaType } from "./codec.js";
-import { type CompiledPath, type Route, compilePath } from "./route.js";
+import { type Route, compilePath } from "./route.js";
 import { bindingsOf } from "./rules.js";
+import { type Found, RouteTable, cleanPath } from "./table.js";
 
 export interface HTTPServerOptions {
   /** host:port to listen on; :0 picks a free port. */
@@ -26,17 +28,38 @@ export interface HTTPServerOptions {
   maxBodyBytes?: number;
 }
 
-interface Bound {
-  compiled: CompiledPath;
-  method: string;
+/** A registered binding, ready to serve. */
+interface Served {
+  route: Route;
+  operation: string;
+  handler: Handler;
+  /** The request field of each path variable, in template order. */
+  vars: string[][];
 }
 
-/** HTTPServer serves the google.api.http bindings of registered services over express. */
+const emptyQuery: Query = Object.freeze({}) as Query;
+
+/**
+ * HTTPServer serves the google.api.http bindings of registered services over express.
+ *
+ * The express app has one middleware, which looks each request up in a RouteTable (literal paths in a Map,
+ * templates after, per method) and answers it, and an error handler. Unmatched requests are answered from
+ * the same table, as Go Kratos's gorilla/mux router does with StrictSlash(true), except where noted:
+ *
+ * - an unclean path (//, /./, /../) gets 301 to the cleaned path, whatever the method, before any lookup;
+ * - a path with a trailing slash whose route has none (or the other way round) gets 301 to the other form;
+ * - a path some route serves with another method gets 405 with Allow; OPTIONS gets 204 with Allow, and
+ *   HEAD is served as GET. Go Kratos answers both with its not-found handler, and does not serve HEAD;
+ * - any other path gets 404 in the Kratos error JSON; Go Kratos answers plain "404 page not found".
+ *
+ * The 301s keep the query string and carry no body. Go's clean-path redirect has none either; its trailing-slash
+ * redirect goes through http.Redirect, which adds a short text/html link for GET.
+ */
 export class HTTPServer implements Server {
   private readonly app = express();
-  private readonly router = express.Router();
-  private readonly bound: Bound[] = [];
+  private readonly table = new RouteTable<Served>();
   private readonly middleware: Middleware;
+  private readonly readBody: (req: Request, res: Response, next: (err?: unknown) => void) => void;
   private readonly maxBodyBytes: number;
   private server?: NodeServer;
   private listenAddress = "";
@@ -45,11 +68,11 @@ export class HTTPServer implements Server {
   constructor(private readonly opts: HTTPServerOptions) {
     this.middleware = chain(...(opts.middleware ?? []));
     this.maxBodyBytes = opts.maxBodyBytes ?? 4 * 1024 * 1024;
+    this.readBody = express.raw({ type: () => true, limit: this.maxBodyBytes });
     this.app.disable("x-powered-by");
     this.app.disable("etag");
-    this.app.use(this.router);
-    this.app.use((req: Request, res: Response) => this.unmatched(req, res));
-    this.app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => this.writeError(res, routerError(err), req.path));
+    this.app.use((req: Request, res: Response) => this.dispatch(req, res));
+    this.app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => this.writeError(res, err, req.url));
   }
 
   /**
@@ -107,24 +130,79 @@ export class HTTPServer implements Server {
   private addRoute(route: Route, impl: object): void {
     const method = (impl as Record<string, unknown>)[route.rpc.localName];
     if (typeof method !== "function") throw new Error(`${route.rpc.parent.typeName} implementation has no method ${route.rpc.localName}`);
-    const operation = operationOf(route.rpc);
     const handler: Handler = this.middleware((ctx, req) => method.call(impl, ctx, req));
-    const compiled = compilePath(route.path);
-    const verb = route.method.toUpperCase();
-    this.bound.push({ compiled, method: verb });
-    const readBody = route.body
-      ? express.raw({ type: () => true, limit: this.maxBodyBytes })
-      : (_req: Request, _res: Response, next: NextFunction) => next();
-    this.router.all(compiled.regex, (req, res, next) => {
-      if (req.method !== verb && !(verb === "GET" && req.method === "HEAD")) return next();
-      readBody(req, res, (err?: unknown) => {
-        if (err) return this.writeError(res, bodyError(err, this.maxBodyBytes), operation);
-        void this.serve(req, res, route, compiled, operation, handler);
-      });
+    const served: Served = { route, operation: operationOf(route.rpc), handler, vars: compilePath(route.path).vars };
+    this.table.add(route.method.toUpperCase(), route.path, served);
+  }
+
+  /** dispatch answers every request: it cleans the path, finds the route and serves it, or says why not. */
+  private dispatch(req: Request, res: Response): void {
+    let url = req.url;
+    // An absolute-form request target (GET http://host/path) names its path after the authority.
+    if (url.charCodeAt(0) !== 47 /* / */) url = absolutePath(url);
+    const q = url.indexOf("?");
+    const path = q < 0 ? url : url.slice(0, q);
+    const search = q < 0 ? "" : url.slice(q);
+    const clean = cleanPath(path);
+    if (clean !== path) return this.redirect(res, clean + search);
+    const method = req.method ?? "GET";
+    const found = this.table.find(method, path);
+    if (found) {
+      // StrictSlash: a route matched with a slash its template does not end in moves to the form without it.
+      if (endsWithSlash(path) !== endsWithSlash(found.template)) return this.redirect(res, toggleSlash(path) + search);
+      return this.serveFound(req, res, found, search);
+    }
+    let allowed = this.table.allowed(path);
+    if (allowed.length === 0 && path !== "/") {
+      // StrictSlash: the other form of the path may name a route, to which the request moves if it serves
+      // this method; otherwise the route's methods are the ones allowed, as gorilla/mux sees one route.
+      const other = toggleSlash(path);
+      const there = this.table.find(method, other);
+      if (there && endsWithSlash(other) === endsWithSlash(there.template)) return this.redirect(res, other + search);
+      if (!there) allowed = this.table.allowed(other);
+    }
+    if (allowed.length === 0) {
+      this.writeError(res, new KratosError(404, "NOT_FOUND", `no route matches ${method} ${path}`), path);
+      return;
+    }
+    res.setHeader("Allow", allowed.join(", "));
+    if (method === "OPTIONS") {
+      res.statusCode = 204;
+      this.closeIfStopping(res);
+      res.end();
+      return;
+    }
+    this.writeError(res, new KratosError(405, "METHOD_NOT_ALLOWED", `method ${method} is not allowed on ${path}`), path);
+  }
+
+  private serveFound(req: Request, res: Response, found: Found<Served>, search: string): void {
+    const served = found.value;
+    let vars: Array<[string[], string]>;
+    try {
+      vars = served.vars.map((field, i) => [field, decodeVar(found.vars[i] as string)]);
+    } catch (err) {
+      this.writeError(res, err, served.operation);
+      return;
+    }
+    const query = search.length > 1 ? (parseQuery(search.slice(1)) as Query) : emptyQuery;
+    if (!served.route.body) {
+      void this.serve(req, res, served, undefined, query, vars);
+      return;
+    }
+    this.readBody(req, res, (err?: unknown) => {
+      if (err) return this.writeError(res, bodyError(err, this.maxBodyBytes), served.operation);
+      let body: Body | undefined;
+      try {
+        body = bodyOf(req, served.route.body);
+      } catch (e) {
+        return this.writeError(res, e, served.operation);
+      }
+      void this.serve(req, res, served, body, query, vars);
     });
   }
 
-  private async serve(req: Request, res: Response, route: Route, compiled: CompiledPath, operation: string, handler: Handler): Promise<void> {
+  private async serve(req: Request, res: Response, served: Served, body: Body | undefined, query: Query, vars: Array<[string[], string]>): Promise<void> {
+    const { route, operation, handler } = served;
     const ctx = new TransportContext({
       kind: "http",
       method: route.rpc,
@@ -135,12 +213,12 @@ export class HTTPServer implements Server {
       onClientGone: (abort) => res.once("close", () => res.writableFinished || abort()),
     });
     try {
-      const input = bindRequest(route.rpc.input, bodyOf(req, route.body), req.query as Query, pathVars(req.params, compiled));
+      const input = bindRequest(route.rpc.input, body, query, vars);
       const reply = (await handler(ctx, input)) as Message;
       const header = ctx.replyHeaderIfSet;
       if (header) for (const key of header.keys()) res.setHeader(key, header.values(key));
-      const { type, body } = encodeReply(route.rpc.output, reply, route.responseBody, codecForAccept(req.headers.accept));
-      this.send(res, 200, type, body);
+      const { type, body: out } = encodeReply(route.rpc.output, reply, route.responseBody, codecForAccept(req.headers.accept));
+      this.send(res, 200, type, out);
     } catch (err) {
       this.writeError(res, err, operation);
     } finally {
@@ -148,19 +226,11 @@ export class HTTPServer implements Server {
     }
   }
 
-  private unmatched(req: Request, res: Response): void {
-    const allowed = this.bound.filter((b) => b.compiled.regex.test(req.path)).map((b) => b.method);
-    if (allowed.length === 0) {
-      this.writeError(res, new KratosError(404, "NOT_FOUND", `no route matches ${req.method} ${req.path}`), req.path);
-      return;
-    }
-    if (allowed.includes("GET")) allowed.push("HEAD");
-    res.setHeader("Allow", [...new Set(allowed)].join(", "));
-    if (req.method === "OPTIONS") {
-      res.status(204).end();
-      return;
-    }
-    this.writeError(res, new KratosError(405, "METHOD_NOT_ALLOWED", `method ${req.method} is not allowed on ${req.path}`), req.path);
+  private redirect(res: Response, location: string): void {
+    res.statusCode = 301;
+    res.setHeader("Location", location);
+    this.closeIfStopping(res);
+    res.end();
   }
 
   /** writeError answers with the error in the Kratos JSON, whatever Accept asked for: Kratos clients decode errors by their Content-Type. */
@@ -174,10 +244,17 @@ export class HTTPServer implements Server {
   }
 
   private send(res: Response, status: number, type: string, body: string | Uint8Array): void {
-    res.status(status).setHeader("Content-Type", type);
-    // A keep-alive connection whose request finishes during a stop must not stay open until the force stop.
-    if (this.stopping) res.setHeader("Connection", "close");
+    res.statusCode = status;
+    res.setHeader("Content-Type", type);
+    // Node sends no body for HEAD, and so no length either; HEAD says what GET would send.
+    if (res.req.method === "HEAD") res.setHeader("Content-Length", typeof body === "string" ? Buffer.byteLength(body) : body.byteLength);
+    this.closeIfStopping(res);
     res.end(body);
+  }
+
+  // A keep-alive connection whose request finishes during a stop must not stay open until the force stop.
+  private closeIfStopping(res: Response): void {
+    if (this.stopping) res.setHeader("Connection", "close");
   }
 }
 
@@ -188,14 +265,34 @@ function requestHeader(req: Request): Header {
   return header;
 }
 
-// The router matched the route's regex and decoded its groups into params 0, 1, ...; a bad encoding never gets here.
-function pathVars(params: Request["params"], compiled: CompiledPath): Array<[string[], string]> {
-  return compiled.vars.map((field, i) => [field, params[i] as string]);
+function decodeVar(raw: string): string {
+  if (!raw.includes("%")) return raw;
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw codecError("invalid percent-encoding in path");
+  }
+}
+
+function endsWithSlash(path: string): boolean {
+  return path.length > 1 && path.charCodeAt(path.length - 1) === 47;
+}
+
+function toggleSlash(path: string): string {
+  return endsWithSlash(path) ? path.slice(0, -1) : `${path}/`;
+}
+
+function absolutePath(url: string): string {
+  try {
+    const u = new URL(url);
+    return u.pathname + u.search;
+  } catch {
+    return `/${url}`;
+  }
 }
 
 /** bodyOf is the body read for a binding, with the codec its Content-Type names; undefined when empty. */
 function bodyOf(req: Request, field: string): Body | undefined {
-  if (!field) return undefined;
   const raw = req.body as Buffer | undefined;
   if (!raw || raw.length === 0) return undefined;
   const contentType = req.headers["content-type"];
@@ -209,9 +306,4 @@ function bodyError(err: unknown, limit: number): KratosError {
   if (type === "entity.too.large") return codecError(`request body is larger than ${limit} bytes`, 413);
   if (type === "encoding.unsupported") return codecError("unsupported Content-Encoding", 415);
   return codecError(`cannot read request body: ${(err as Error).message}`);
-}
-
-// The router itself fails a request only when it cannot decode the path.
-function routerError(err: unknown): unknown {
-  return err instanceof URIError ? codecError("invalid percent-encoding in path") : err;
 }
