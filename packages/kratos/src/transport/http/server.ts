@@ -244,11 +244,11 @@ export class HTTPServer implements Server {
   }
 
   private send(res: Response, status: number, type: string, body: string | Uint8Array): void {
-    res.statusCode = status;
-    res.setHeader("Content-Type", type);
-    // Node sends no body for HEAD, and so no length either; HEAD says what GET would send.
-    if (res.req.method === "HEAD") res.setHeader("Content-Length", typeof body === "string" ? Buffer.byteLength(body) : body.byteLength);
-    this.closeIfStopping(res);
+    // One writeHead with the length known: Node then stores no header map of its own when the handler set no
+    // reply header, and HEAD, which sends no body, still says what GET would send.
+    const length = typeof body === "string" ? Buffer.byteLength(body) : body.byteLength;
+    if (this.stopping) res.writeHead(status, ["Content-Type", type, "Content-Length", String(length), "Connection", "close"]);
+    else res.writeHead(status, ["Content-Type", type, "Content-Length", String(length)]);
     res.end(body);
   }
 
