@@ -317,6 +317,7 @@ describe("HTTP bindings generated from google.api.http rules", () => {
     ["malformed YAML", "/v1/echo", { method: "POST", body: "id: [5\n", headers: { "content-type": "application/yaml" } }, 400, "body unmarshal: deficient indentation at line 2, column 1"],
     ["two YAML documents", "/v1/echo", { method: "POST", body: "id: '1'\n---\nid: '2'\n", headers: { "content-type": "application/yaml" } }, 400, "body unmarshal: holds 2 YAML documents; want one"],
     ["a YAML tag outside the core schema", "/v1/echo", { method: "POST", body: "text: !!js/function x\n", headers: { "content-type": "application/yaml" } }, 400, "body unmarshal: unknown scalar tag !<tag:yaml.org,2002:js/function> at line 1, column 7"],
+    ["a YAML alias cycle", "/v1/echo", { method: "POST", body: "inner: &a {label: x, count: *a}\n", headers: { "content-type": "application/yaml" } }, 400, "body unmarshal: YAML nests more than 100 deep"],
     ["malformed protobuf", "/v1/echo", { method: "POST", body: new Uint8Array([0xff, 0xff]), headers: { "content-type": "application/proto" } }, 400, "body unmarshal: premature EOF"],
     ["an unsupported Content-Type with parameters", "/v1/echo", { method: "POST", body: "x", headers: { "content-type": "Text/Plain; charset=utf-8" } }, 415, "unsupported Content-Type: text/plain"],
   ];

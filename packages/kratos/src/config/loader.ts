@@ -3,7 +3,7 @@ import { extname, join } from "node:path";
 import type { z } from "zod";
 import { parseBool } from "./bool.js";
 import { leafPaths } from "./schema.js";
-import { NodeBudget, loadYaml, maxNodes, yamlErrorReason } from "./yaml.js";
+import { NodeBudget, loadYaml, maxDepth, maxNodes, yamlErrorReason } from "./yaml.js";
 
 /** ConfigError says what is wrong with the config in one line: which key, in which file. */
 export class ConfigError extends Error {
@@ -80,6 +80,7 @@ function mergeInto(target: Tree, source: Tree, path: string[], file: string, ori
     const keyPath = [...path, key];
     if (forbiddenKeys.has(key)) throw new ConfigError(`config: ${keyPath.join(".")} (${file}): forbidden key`);
     if (!nodes.spend()) throw new ConfigError(`config: ${file}: more than ${maxNodes} keys`);
+    if (keyPath.length > maxDepth) throw new ConfigError(`config: ${file}: keys nested more than ${maxDepth} deep`);
     const value = source[key];
     // An empty section (a key with nothing under it) leaves the defaults in place.
     if (value === null) continue;

@@ -7,6 +7,12 @@ import { CORE_SCHEMA, loadAll } from "js-yaml";
  */
 export const maxNodes = 100_000;
 
+/**
+ * The deepest a walk may go. js-yaml refuses documents nested deeper than this, but an alias to an enclosing
+ * anchor (a: &a {b: *a}) makes a cycle, which a walk would follow until the stack overflows.
+ */
+export const maxDepth = 100;
+
 /** NodeBudget counts the nodes a walk visits, up to maxNodes. */
 export class NodeBudget {
   private left = maxNodes;

@@ -1,6 +1,6 @@
 import { type DescMessage, type JsonValue, type Message, create, fromBinary, toBinary, toJson } from "@bufbuild/protobuf";
 import { dump } from "js-yaml";
-import { NodeBudget, loadYaml, maxNodes, yamlErrorReason } from "../../config/yaml.js";
+import { NodeBudget, loadYaml, maxDepth, maxNodes, yamlErrorReason } from "../../config/yaml.js";
 import type { Status } from "../../errors/errors.js";
 
 /**
@@ -137,7 +137,8 @@ export function encodeStatus(s: Status): string {
 /**
  * yamlToJson parses a YAML body (one document, core schema) into the proto3 JSON model: a copy with own keys
  * only, as JSON.parse builds, and .inf/.nan as "Infinity"/"NaN". The copy follows aliases, so it stops at
- * maxNodes keys and items: a billion-laughs body is refused, not expanded. An empty document is null.
+ * maxNodes keys and items and maxDepth levels: a billion-laughs body or an alias cycle is refused, not
+ * expanded. An empty document is null.
  */
 function yamlToJson(text: string): JsonValue {
   let doc: unknown;
@@ -148,23 +149,24 @@ function yamlToJson(text: string): JsonValue {
   }
   const budget = new NodeBudget();
   const tooMany = () => new Error(`YAML expands to more than ${maxNodes} keys and items`);
-  const copy = (v: unknown): JsonValue => {
+  const copy = (v: unknown, depth: number): JsonValue => {
     if (v === null || v === undefined) return null;
     if (typeof v === "number") return Number.isFinite(v) ? v : Number.isNaN(v) ? "NaN" : v > 0 ? "Infinity" : "-Infinity";
     if (typeof v === "string" || typeof v === "boolean") return v;
+    if (depth > maxDepth) throw new Error(`YAML nests more than ${maxDepth} deep`);
     if (Array.isArray(v)) {
       return v.map((item) => {
         if (!budget.spend()) throw tooMany();
-        return copy(item);
+        return copy(item, depth + 1);
       });
     }
     const out: Record<string, JsonValue> = {};
     for (const [key, item] of Object.entries(v as Record<string, unknown>)) {
       if (!budget.spend()) throw tooMany();
       // defineProperty keeps a "__proto__" key an own key, as JSON.parse does, instead of setting the prototype.
-      Object.defineProperty(out, key, { value: copy(item), enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(out, key, { value: copy(item, depth + 1), enumerable: true, writable: true, configurable: true });
     }
     return out;
   };
-  return copy(doc);
+  return copy(doc, 1);
 }
