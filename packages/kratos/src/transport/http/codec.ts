@@ -3,29 +3,30 @@ import { dump } from "js-yaml";
 import { NodeBudget, loadYaml, maxDepth, maxNodes, yamlErrorReason } from "../../config/yaml.js";
 import type { Status } from "../../errors/errors.js";
 
-/**
- * Codec is one way to write a message on the wire, known by its Kratos codec name. A "json"-model codec
- * works on the proto3 JSON mapping (names in lowerCamelCase, int64 as strings, enums by name) and so needs
- * no schema; a "message"-model codec works on the message itself.
- */
-export type Codec =
-  | {
-      /** The Kratos codec name. */
-      readonly name: string;
-      /** The media types that pick this codec in Accept and Content-Type; a reply is labelled with the one asked for. */
-      readonly contentTypes: readonly string[];
-      readonly model: "json";
-      encode(value: JsonValue): string;
-      /** decode parses a body into the JSON model; it throws an Error with a one-line message on malformed input. */
-      decode(body: Buffer): JsonValue;
-    }
-  | {
-      readonly name: string;
-      readonly contentTypes: readonly string[];
-      readonly model: "message";
-      encode(schema: DescMessage, message: Message): Uint8Array;
-      decode(schema: DescMessage, body: Buffer): Message;
-    };
+interface CodecName {
+  /** The Kratos codec name. */
+  readonly name: string;
+  /** The media types that pick this codec in Accept and Content-Type; a reply is labelled with the one asked for. */
+  readonly contentTypes: readonly string[];
+}
+
+/** A codec of the proto3 JSON mapping (lowerCamelCase names, int64 as strings, enums by name): it needs no schema. */
+export interface JsonModelCodec extends CodecName {
+  readonly model: "json";
+  encode(value: JsonValue): string;
+  /** decode parses a body into the JSON model; it throws an Error with a one-line message on malformed input. */
+  decode(body: Buffer): JsonValue;
+}
+
+/** A codec of the message itself, such as binary protobuf. */
+export interface MessageCodec extends CodecName {
+  readonly model: "message";
+  encode(schema: DescMessage, message: Message): Uint8Array;
+  decode(schema: DescMessage, body: Buffer): Message;
+}
+
+/** Codec is one way to write a message on the wire, known by its Kratos codec name. */
+export type Codec = JsonModelCodec | MessageCodec;
 
 const json: Codec = {
   name: "json",
@@ -77,6 +78,7 @@ const defaultCodec: Negotiated = { codec: json, type: JSON_TYPE };
  * q-values are ignored, as Kratos ignores them. Go Kratos reads each Accept header line whole (the text between
  * "/" and ";" is the codec name, commas and all); Node joins repeated lines with commas, so the nearest reading
  * is to try each listed type in turn. A single-type Accept, which is what clients send, gets the same codec.
+ * Go Kratos also matches on the subtype alone (text/yaml is yaml there); here the whole type must be listed.
  */
 export function codecForAccept(accept: string | undefined): Negotiated {
   if (!accept) return defaultCodec;
