@@ -13,7 +13,7 @@ import { formatAddress, listenError, parseAddress } from "../address.js";
 import type { Server } from "../server.js";
 import { type Body, type Query, bindRequest, codecError } from "./binding.js";
 import { JSON_TYPE, codecForAccept, codecForContentType, encodeReply, encodeStatus, mediaType } from "./codec.js";
-import { type Route, compilePath } from "./route.js";
+import type { Route } from "./route.js";
 import { bindingsOf } from "./rules.js";
 import { type Found, RouteTable, cleanPath } from "./table.js";
 
@@ -33,8 +33,6 @@ interface Served {
   route: Route;
   operation: string;
   handler: Handler;
-  /** The request field of each path variable, in template order. */
-  vars: string[][];
 }
 
 const emptyQuery: Query = Object.freeze({}) as Query;
@@ -131,8 +129,7 @@ export class HTTPServer implements Server {
     const method = (impl as Record<string, unknown>)[route.rpc.localName];
     if (typeof method !== "function") throw new Error(`${route.rpc.parent.typeName} implementation has no method ${route.rpc.localName}`);
     const handler: Handler = this.middleware((ctx, req) => method.call(impl, ctx, req));
-    const served: Served = { route, operation: operationOf(route.rpc), handler, vars: compilePath(route.path).vars };
-    this.table.add(route.method.toUpperCase(), route.path, served);
+    this.table.add(route.method.toUpperCase(), route.path, { route, operation: operationOf(route.rpc), handler });
   }
 
   /** dispatch answers every request: it cleans the path, finds the route and serves it, or says why not. */
@@ -179,7 +176,7 @@ export class HTTPServer implements Server {
     const served = found.value;
     let vars: Array<[string[], string]>;
     try {
-      vars = served.vars.map((field, i) => [field, decodeVar(found.vars[i] as string)]);
+      vars = found.fields.map((field, i) => [field, decodeVar(found.vars[i] as string)]);
     } catch (err) {
       this.writeError(res, err, served.operation);
       return;

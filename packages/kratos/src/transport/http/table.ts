@@ -1,10 +1,13 @@
 import { type CompiledPath, compilePath } from "./route.js";
 
-/** A route found for a request: its value and the raw (still percent-encoded) text of each path variable. */
+/** A route found for a request: its value, and the field and raw (still percent-encoded) text of each path variable. */
 export interface Found<T> {
   value: T;
   /** The path template the request matched. */
   template: string;
+  /** The dotted request field path of each variable, in template order. */
+  fields: string[][];
+  /** The text each variable matched, as sent. */
   vars: string[];
 }
 
@@ -17,6 +20,7 @@ interface TemplateEntry<T> extends Entry<T> {
   compiled: CompiledPath;
 }
 
+const noFields: string[][] = [];
 const noVars: string[] = [];
 
 /**
@@ -64,12 +68,12 @@ export class RouteTable<T> {
 
   private findExact(method: string, path: string): Found<T> | undefined {
     const entry = this.literal.get(path)?.get(method);
-    if (entry) return { value: entry.value, template: entry.template, vars: noVars };
+    if (entry) return { value: entry.value, template: entry.template, fields: noFields, vars: noVars };
     const list = this.templates.get(method);
     if (!list) return undefined;
     for (const t of list) {
       const m = t.compiled.regex.exec(path);
-      if (m) return { value: t.value, template: t.template, vars: m.slice(1) as string[] };
+      if (m) return { value: t.value, template: t.template, fields: t.compiled.vars, vars: m.slice(1) as string[] };
     }
     return undefined;
   }
