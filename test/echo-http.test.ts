@@ -1,10 +1,11 @@
 import "reflect-metadata";
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { fromBinary } from "@bufbuild/protobuf";
-import { EchoReplySchema } from "./api/echo/v1/echo_pb.js";
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { EchoReplySchema, EchoRequestSchema, InnerSchema } from "./api/echo/v1/echo_pb.js";
 import { newLogger } from "@kratos-ts/kratos/log";
 import { type EchoServers, startEchoServers } from "./support/echo.js";
+import { rawRequest } from "./support/http.js";
 import { LogCapture } from "@kratos-ts/kratos/testing";
 
 /** parseError is this engine's own JSON.parse message for text: Node 24's V8 ends it with "(line 1 column 2)", Node 20's does not. */
@@ -94,6 +95,223 @@ describe("HTTP bindings generated from google.api.http rules", () => {
     assert.equal(options.headers.get("allow"), "GET, PUT, HEAD");
   });
 
+  it("answers HEAD with the headers GET would send and no body", async () => {
+    const getRes = await rawRequest(s.httpURL, "GET", "/v1/echo/8");
+    const head = await rawRequest(s.httpURL, "HEAD", "/v1/echo/8");
+    assert.equal(head.status, 200);
+    assert.equal(head.headers["content-type"], "application/json");
+    assert.equal(head.headers["content-length"], String(getRes.body.length));
+    assert.equal(head.body.length, 0);
+  });
+
+  describe("Allow, from the route table", () => {
+    const allowCases: Array<[string, string, string]> = [
+      ["POST", "/v1/echo/8", "GET, PUT, HEAD"],
+      ["DELETE", "/v1/echo", "POST"],
+      ["HEAD", "/v1/echo", "POST"],
+      ["POST", "/v1/labels/red/echo/9", "GET, HEAD"],
+      ["GET", "/v1/shelves/1/books/2", "DELETE"],
+      ["GET", "/v1/fail/slow", "PATCH"],
+    ];
+    for (const [method, path, allow] of allowCases) {
+      it(`answers ${method} ${path} with 405 and Allow: ${allow}`, async () => {
+        const res = await rawRequest(s.httpURL, method, path);
+        assert.equal(res.status, 405);
+        assert.equal(res.headers.allow, allow);
+        assert.equal(res.headers["content-type"], "application/json");
+        const body = `{"code":405,"reason":"METHOD_NOT_ALLOWED","message":"method ${method} is not allowed on ${path}","metadata":{}}`;
+        assert.equal(res.body.toString(), method === "HEAD" ? "" : body);
+      });
+      it(`answers OPTIONS ${path} with 204 and Allow: ${allow}`, async () => {
+        const res = await rawRequest(s.httpURL, "OPTIONS", path);
+        assert.equal(res.status, 204);
+        assert.equal(res.headers.allow, allow);
+        assert.equal(res.headers["content-type"], undefined);
+        assert.equal(res.body.length, 0);
+      });
+    }
+
+    it("answers an unknown path with 404 in the Kratos error JSON, for OPTIONS too, with no Allow", async () => {
+      for (const method of ["GET", "OPTIONS"]) {
+        const res = await rawRequest(s.httpURL, method, "/v1/labels/red/echo/9/x");
+        assert.equal(res.status, 404);
+        assert.equal(res.headers.allow, undefined);
+        assert.equal(res.headers["content-type"], "application/json");
+        assert.equal(res.body.toString(), `{"code":404,"reason":"NOT_FOUND","message":"no route matches ${method} /v1/labels/red/echo/9/x","metadata":{}}`);
+      }
+    });
+  });
+
+  describe("301 to the clean path, as gorilla/mux with StrictSlash", () => {
+    const redirects: Array<[string, string, string]> = [
+      ["GET", "//v1//echo/7", "/v1/echo/7"],
+      ["GET", "/v1/./echo/7?text=a&flag=true", "/v1/echo/7?text=a&flag=true"],
+      ["GET", "/v1/x/../echo/7", "/v1/echo/7"],
+      ["GET", "/v1/../../v1/echo/7/..", "/v1/echo"],
+      ["GET", "/v1/echo/7/.", "/v1/echo/7"],
+      ["POST", "/v1//echo", "/v1/echo"],
+      // Cleaning keeps a trailing slash; the next request then loses it.
+      ["GET", "//v1/echo/./7/", "/v1/echo/7/"],
+      ["GET", "/v1/echo/7/", "/v1/echo/7"],
+      ["GET", "/v1/echo/7/?text=a", "/v1/echo/7?text=a"],
+      ["HEAD", "/v1/echo/7/", "/v1/echo/7"],
+      ["POST", "/v1/echo/", "/v1/echo"],
+      ["DELETE", "/v1/shelves/1/books/2/", "/v1/shelves/1/books/2"],
+      ["GET", "/v1/echo/hello%20world/", "/v1/echo/hello%20world"],
+      // Paths are cleaned before any lookup, so an unknown path moves too (and then gets 404).
+      ["GET", "/nope//x?y=1", "/nope/x?y=1"],
+    ];
+    for (const [method, path, location] of redirects) {
+      it(`moves ${method} ${path} to ${location}`, async () => {
+        const res = await rawRequest(s.httpURL, method, path);
+        assert.equal(res.status, 301);
+        assert.equal(res.headers.location, location);
+        assert.equal(res.headers["content-type"], undefined);
+        assert.equal(res.body.length, 0);
+      });
+    }
+
+    it("answers a trailing slash on a path served by another method with 405 and that route's Allow", async () => {
+      const res = await rawRequest(s.httpURL, "GET", "/v1/echo/");
+      assert.equal(res.status, 405);
+      assert.equal(res.headers.allow, "POST");
+      assert.equal(res.body.toString(), '{"code":405,"reason":"METHOD_NOT_ALLOWED","message":"method GET is not allowed on /v1/echo/","metadata":{}}');
+    });
+
+    it("answers an unknown path with a trailing slash with 404", async () => {
+      const res = await rawRequest(s.httpURL, "GET", "/nope/");
+      assert.equal(res.status, 404);
+      assert.equal(res.body.toString(), '{"code":404,"reason":"NOT_FOUND","message":"no route matches GET /nope/","metadata":{}}');
+    });
+  });
+
+  describe("codecs by their Kratos names", () => {
+    const yamlReply =
+      "request:\n  id: '7'\n  text: ''\n  numbers: []\n  flag: false\n  kind: KIND_UNSPECIFIED\n  userName: ''\ntransport: http\noperation: /echo.v1.Echo/Get\n";
+    const jsonReply =
+      '{"request":{"id":"7","text":"","numbers":[],"flag":false,"kind":"KIND_UNSPECIFIED","userName":""},"transport":"http","operation":"/echo.v1.Echo/Get"}';
+    const replies: Array<[string, string, string]> = [
+      ["application/yaml", "application/yaml", yamlReply],
+      ["application/x-yaml", "application/x-yaml", yamlReply],
+      ["application/yaml; charset=utf-8", "application/yaml", yamlReply],
+      ["text/html, application/YAML;q=0.5, application/json", "application/yaml", yamlReply],
+      ["application/json", "application/json", jsonReply],
+      ["application/xml", "application/json", jsonReply],
+      ["*/*", "application/json", jsonReply],
+    ];
+    for (const [accept, type, body] of replies) {
+      it(`answers Accept: ${accept} with ${type}`, async () => {
+        const res = await get("/v1/echo/7?user_name=", { headers: { accept } });
+        assert.equal(res.status, 200);
+        assert.equal(res.headers.get("content-type"), type);
+        assert.equal(await res.text(), body);
+      });
+    }
+
+    for (const type of ["application/proto", "application/x-protobuf", "application/protobuf"]) {
+      it(`answers Accept: ${type} with binary protobuf labelled ${type}`, async () => {
+        const res = await get("/v1/echo/8?text=hi&numbers=1&numbers=2", { headers: { accept: type } });
+        assert.equal(res.status, 200);
+        assert.equal(res.headers.get("content-type"), type);
+        const reply = fromBinary(EchoReplySchema, new Uint8Array(await res.arrayBuffer()));
+        assert.equal(reply.request?.id, 8n);
+        assert.equal(reply.request?.text, "hi");
+        assert.deepEqual(reply.request?.numbers, [1, 2]);
+        assert.equal(reply.operation, "/echo.v1.Echo/Get");
+      });
+
+      it(`binds a whole-request body sent as ${type}`, async () => {
+        const body = toBinary(EchoRequestSchema, create(EchoRequestSchema, { id: 5n, text: "t", userName: "p", numbers: [3], kind: 2 }));
+        const res = await get("/v1/echo", { method: "POST", body, headers: { "content-type": type, accept: type } });
+        assert.equal(res.status, 200);
+        assert.equal(res.headers.get("content-type"), type);
+        const reply = fromBinary(EchoReplySchema, new Uint8Array(await res.arrayBuffer()));
+        assert.deepEqual(reply.request, create(EchoRequestSchema, { id: 5n, text: "t", userName: "p", numbers: [3], kind: 2 }));
+        assert.equal(reply.operation, "/echo.v1.Echo/Create");
+      });
+    }
+
+    it("binds a protobuf body to its field and answers with the response_body field alone, in protobuf", async () => {
+      const body = toBinary(InnerSchema, create(InnerSchema, { label: "b", count: 2 }));
+      const res = await get("/v1/echo/3", { method: "PUT", body, headers: { "content-type": "application/proto", accept: "application/proto" } });
+      assert.equal(res.status, 200);
+      assert.equal(res.headers.get("content-type"), "application/proto");
+      const bytes = new Uint8Array(await res.arrayBuffer());
+      assert.deepEqual(bytes, body);
+      assert.deepEqual(fromBinary(InnerSchema, bytes), create(InnerSchema, { label: "b", count: 2 }));
+    });
+
+    for (const type of ["application/yaml", "application/x-yaml", "application/yaml; charset=utf-8"]) {
+      it(`binds a whole-request body sent as ${type}, by proto or JSON field names`, async () => {
+        const body = "id: '5'\ntext: t\nuser_name: p\nnumbers: [3]\nkind: KIND_B\nwait: 1.5s\n";
+        const res = await get("/v1/echo", { method: "POST", body, headers: { "content-type": type } });
+        assert.equal(res.status, 200);
+        assert.equal(res.headers.get("content-type"), "application/json");
+        assert.equal(
+          await res.text(),
+          '{"request":{"id":"5","text":"t","numbers":[3],"flag":false,"kind":"KIND_B","wait":"1.500s","userName":"p"},"transport":"http","operation":"/echo.v1.Echo/Create"}',
+        );
+      });
+    }
+
+    it("reads YAML with the core schema: a date stays a string, a number fills an int64", async () => {
+      const res = await get("/v1/echo", { method: "POST", body: "id: 12\ntext: 2024-01-01\n", headers: { "content-type": "application/yaml" } });
+      assert.equal(res.status, 200);
+      assert.deepEqual(((await res.json()) as { request: object }).request, {
+        id: "12",
+        text: "2024-01-01",
+        numbers: [],
+        flag: false,
+        kind: "KIND_UNSPECIFIED",
+        userName: "",
+      });
+    });
+
+    it("binds a YAML body to its field and answers with the response_body field in YAML", async () => {
+      const res = await get("/v1/echo/3", { method: "PUT", body: "label: b\ncount: 2\n", headers: { "content-type": "application/yaml", accept: "application/yaml" } });
+      assert.equal(res.status, 200);
+      assert.equal(res.headers.get("content-type"), "application/yaml");
+      assert.equal(await res.text(), "label: b\ncount: 2\n");
+    });
+
+    it("answers errors in JSON whatever Accept asks for", async () => {
+      for (const accept of ["application/proto", "application/yaml"]) {
+        const res = await get("/v1/echo/x1", { headers: { accept } });
+        assert.equal(res.status, 400);
+        assert.equal(res.headers.get("content-type"), "application/json");
+        assert.deepEqual(await res.json(), {
+          code: 400,
+          reason: "CODEC",
+          message: "path: cannot decode field echo.v1.EchoRequest.id from JSON: expected bigint (int64): x1 out of range",
+          metadata: {},
+        });
+      }
+    });
+
+    /** bomb is 10 levels of anchors, each 10 aliases of the one before: 10^10 leaves if expanded. */
+    function bomb(kind: "mapping" | "sequence"): string {
+      const names = "abcdefghij";
+      const lines = [...names].map((name, i) => {
+        const items = Array.from({ length: 10 }, (_, k) => (i === 0 ? "x" : `${kind === "mapping" ? `k${k}: ` : ""}*${names[i - 1]}`));
+        return `${name}: &${name} ${kind === "mapping" ? `{${items.map((v, k) => (i === 0 ? `k${k}: ${v}` : v)).join(", ")}}` : `[${items.join(", ")}]`}`;
+      });
+      return `${lines.join("\n")}\n`;
+    }
+
+    for (const kind of ["mapping", "sequence"] as const) {
+      it(`refuses a billion-laughs YAML ${kind} body quickly and stays up`, async () => {
+        const body = bomb(kind);
+        assert.ok(body.length < 1024, `the bomb is ${body.length} bytes`);
+        const started = performance.now();
+        const res = await get("/v1/echo", { method: "POST", body, headers: { "content-type": "application/yaml" } });
+        assert.equal(res.status, 400);
+        assert.deepEqual(await res.json(), { code: 400, reason: "CODEC", message: "body unmarshal: YAML expands to more than 100000 keys and items", metadata: {} });
+        assert.ok(performance.now() - started < 2000);
+        assert.equal((await get("/v1/echo/1")).status, 200);
+      });
+    }
+  });
+
   const codecCases: Array<[string, string, RequestInit | undefined, number, string]> = [
     ["malformed JSON", "/v1/echo", json("{bad"), 400, `body unmarshal: ${parseError("{bad")}`],
     ["a JSON value of the wrong type", "/v1/echo", json('{"id":"abc"}'), 400, 'body unmarshal: cannot decode field echo.v1.EchoRequest.id from JSON: expected bigint (int64): abc out of range'],
@@ -103,6 +321,13 @@ describe("HTTP bindings generated from google.api.http rules", () => {
     ["a bad bool", "/v1/echo/1?flag=maybe", undefined, 400, 'invalid value for bool field flag: "maybe"'],
     ["a bad number", "/v1/echo/x1", undefined, 400, 'path: cannot decode field echo.v1.EchoRequest.id from JSON: expected bigint (int64): x1 out of range'],
     ["a bad percent-encoding", "/v1/echo/%E0%A4%A", undefined, 400, "invalid percent-encoding in path"],
+    ["a bad percent-encoding in a nested variable", "/v1/labels/%ZZ/echo/1", undefined, 400, "invalid percent-encoding in path"],
+    ["malformed YAML", "/v1/echo", { method: "POST", body: "id: [5\n", headers: { "content-type": "application/yaml" } }, 400, "body unmarshal: deficient indentation at line 2, column 1"],
+    ["two YAML documents", "/v1/echo", { method: "POST", body: "id: '1'\n---\nid: '2'\n", headers: { "content-type": "application/yaml" } }, 400, "body unmarshal: holds 2 YAML documents; want one"],
+    ["a YAML tag outside the core schema", "/v1/echo", { method: "POST", body: "text: !!js/function x\n", headers: { "content-type": "application/yaml" } }, 400, "body unmarshal: unknown scalar tag !<tag:yaml.org,2002:js/function> at line 1, column 7"],
+    ["a YAML alias cycle", "/v1/echo", { method: "POST", body: "inner: &a {label: x, count: *a}\n", headers: { "content-type": "application/yaml" } }, 400, "body unmarshal: YAML nests more than 100 deep"],
+    ["malformed protobuf", "/v1/echo", { method: "POST", body: new Uint8Array([0xff, 0xff]), headers: { "content-type": "application/proto" } }, 400, "body unmarshal: premature EOF"],
+    ["an unsupported Content-Type with parameters", "/v1/echo", { method: "POST", body: "x", headers: { "content-type": "Text/Plain; charset=utf-8" } }, 415, "unsupported Content-Type: text/plain"],
   ];
   for (const [what, path, init, code, message] of codecCases) {
     it(`answers ${what} with ${code} CODEC`, async () => {

@@ -1,12 +1,13 @@
 import "reflect-metadata";
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { create } from "@bufbuild/protobuf";
+import { create, fromBinary } from "@bufbuild/protobuf";
 import { type ServiceError, credentials, status } from "@grpc/grpc-js";
 import { GreeterClient } from "../api/helloworld/v1/greeter_grpc.js";
-import { type HelloReply, HelloRequestSchema } from "../api/helloworld/v1/greeter_pb.js";
+import { type HelloReply, HelloReplySchema, HelloRequestSchema } from "../api/helloworld/v1/greeter_pb.js";
 import { type RunningApp, startApp } from "./support/app.js";
 import { call } from "./support/grpc.js";
+import { rawRequest } from "./support/http.js";
 
 describe("the helloworld app over real sockets", () => {
   let running: RunningApp;
@@ -33,6 +34,42 @@ describe("the helloworld app over real sockets", () => {
   it("decodes the path variable and lets it win over the query", async () => {
     const res = await fetch(`${running.httpURL}/helloworld/hello%20world?name=other`);
     assert.equal(await res.text(), '{"message":"Hello hello world"}');
+  });
+
+  it("answers Accept: application/proto with binary protobuf labelled application/proto, as a Kratos client decodes it", async () => {
+    const res = await fetch(`${running.httpURL}/helloworld/kratos`, { headers: { accept: "application/proto" } });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get("content-type"), "application/proto");
+    assert.equal(fromBinary(HelloReplySchema, new Uint8Array(await res.arrayBuffer())).message, "Hello kratos");
+  });
+
+  it("answers Accept: application/yaml in YAML", async () => {
+    const res = await fetch(`${running.httpURL}/helloworld/kratos`, { headers: { accept: "application/yaml" } });
+    assert.equal(res.headers.get("content-type"), "application/yaml");
+    assert.equal(await res.text(), "message: Hello kratos\n");
+  });
+
+  it("moves a trailing slash and an unclean path with 301, as Go Kratos, keeping the query", async () => {
+    for (const [path, location] of [
+      ["/helloworld/kratos/", "/helloworld/kratos"],
+      ["/helloworld/kratos/?name=x", "/helloworld/kratos?name=x"],
+      ["//helloworld//kratos", "/helloworld/kratos"],
+      ["/helloworld/./kratos", "/helloworld/kratos"],
+      ["/x/../helloworld/kratos", "/helloworld/kratos"],
+    ]) {
+      const res = await rawRequest(running.httpURL, "GET", path as string);
+      assert.equal(res.status, 301, path);
+      assert.equal(res.headers.location, location);
+      assert.equal(res.body.length, 0);
+    }
+  });
+
+  it("answers /helloworld and /helloworld/ with 404, as Go Kratos (in the Kratos error JSON)", async () => {
+    for (const path of ["/helloworld", "/helloworld/"]) {
+      const res = await fetch(`${running.httpURL}${path}`);
+      assert.equal(res.status, 404);
+      assert.equal(await res.text(), `{"code":404,"reason":"NOT_FOUND","message":"no route matches GET ${path}","metadata":{}}`);
+    }
   });
 
   it("answers SayHello over gRPC", async () => {

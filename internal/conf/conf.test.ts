@@ -375,6 +375,11 @@ describe("loadConfig with the app's Bootstrap schema", () => {
       assert.notEqual(got.server.http, got.server.grpc);
     });
 
+    it("refuses an alias to an enclosing anchor, a cycle, with a clear error", (t) => {
+      const file = join(tempDir(t, { "config.yaml": "server: &a\n  http: *a\n" }), "config.yaml");
+      refuses(file, `config: ${file}: keys nested more than 100 deep`);
+    });
+
     /** bomb writes 10 levels of anchors, each level 10 aliases of the one before: 10^10 leaves if expanded. */
     function bomb(kind: "mapping" | "sequence", place: (last: string) => string): string {
       const lines: string[] = [];

@@ -1,9 +1,9 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { extname, join } from "node:path";
-import { loadAll } from "js-yaml";
 import type { z } from "zod";
 import { parseBool } from "./bool.js";
 import { leafPaths } from "./schema.js";
+import { NodeBudget, loadYaml, maxDepth, maxNodes, yamlErrorReason } from "./yaml.js";
 
 /** ConfigError says what is wrong with the config in one line: which key, in which file. */
 export class ConfigError extends Error {
@@ -22,14 +22,13 @@ type Tree = Record<string, unknown>;
 const configExtensions = new Set([".yaml", ".yml", ".json"]);
 // Keys that would reach Object.prototype when merged.
 const forbiddenKeys = new Set(["__proto__", "constructor", "prototype"]);
-const maxNodes = 100_000;
 
 /** loadConfig reads a config file, or every .yaml, .yml and .json file of a directory merged in name order. */
 export function loadConfig<S extends z.ZodType>(path: string, opts: LoadOptions<S>): z.output<S> {
   const origins = new Map<string, string>();
   const merged: Tree = {};
   for (const file of configFiles(path)) {
-    mergeInto(merged, parseFile(file), [], file, origins, { count: 0 });
+    mergeInto(merged, parseFile(file), [], file, origins, new NodeBudget());
   }
   if (opts.envPrefix) applyEnv(merged, opts.schema, opts.envPrefix, opts.env ?? process.env, origins);
   const result = opts.schema.safeParse(merged);
@@ -62,34 +61,26 @@ function parseFile(file: string): Tree {
   const text = readFileSync(file, "utf8");
   let data: unknown;
   try {
-    data = extname(file) === ".json" ? JSON.parse(text) : parseYaml(text, file);
+    data = extname(file) === ".json" ? JSON.parse(text) : loadYaml(text, file);
   } catch (err) {
-    if (err instanceof ConfigError) throw err;
-    const e = err as Error & { reason?: string; mark?: { line: number; column: number } };
-    const reason = e.reason && e.mark ? `${e.reason} at line ${e.mark.line + 1}, column ${e.mark.column + 1}` : e.message.split("\n")[0];
-    throw new ConfigError(`config: ${file}: ${reason}`);
+    throw new ConfigError(`config: ${file}: ${yamlErrorReason(err)}`);
   }
   if (data === undefined || data === null) return {};
   if (!isTree(data)) throw new ConfigError(`config: ${file}: the top level must be a mapping of keys`);
   return data;
 }
 
-function parseYaml(text: string, file: string): unknown {
-  // js-yaml's default schema is the YAML 1.2 core schema: plain data, no custom tags.
-  const docs = loadAll(text, null, { filename: file });
-  if (docs.length > 1) throw new ConfigError(`config: ${file}: holds ${docs.length} YAML documents; want one`);
-  return docs[0];
-}
-
 function isTree(v: unknown): v is Tree {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-function mergeInto(target: Tree, source: Tree, path: string[], file: string, origins: Map<string, string>, nodes: { count: number }): void {
+// Sequences are leaves here, never walked, so only keys count against the budget.
+function mergeInto(target: Tree, source: Tree, path: string[], file: string, origins: Map<string, string>, nodes: NodeBudget): void {
   for (const key of Object.keys(source)) {
     const keyPath = [...path, key];
     if (forbiddenKeys.has(key)) throw new ConfigError(`config: ${keyPath.join(".")} (${file}): forbidden key`);
-    if (++nodes.count > maxNodes) throw new ConfigError(`config: ${file}: more than ${maxNodes} keys`);
+    if (!nodes.spend()) throw new ConfigError(`config: ${file}: more than ${maxNodes} keys`);
+    if (keyPath.length > maxDepth) throw new ConfigError(`config: ${file}: keys nested more than ${maxDepth} deep`);
     const value = source[key];
     // An empty section (a key with nothing under it) leaves the defaults in place.
     if (value === null) continue;

@@ -7,11 +7,11 @@ import {
   type Message,
   ScalarType,
   create,
-  fromBinary,
   mergeFromJson,
 } from "@bufbuild/protobuf";
 import { parseBool } from "../../config/bool.js";
 import { KratosError } from "../../errors/errors.js";
+import type { Codec } from "./codec.js";
 
 /** The reason of every error in turning a request into a message, as in Kratos. */
 export const CODEC_REASON = "CODEC";
@@ -20,37 +20,51 @@ export const codecError = (message: string, code = 400) => new KratosError(code,
 
 export type Query = Record<string, string | string[] | undefined>;
 
+/** A request body read off the wire: the request field it fills ("*" for all), its bytes and the codec that reads them. */
+export interface Body {
+  field: string;
+  raw: Buffer;
+  codec: Codec;
+}
+
 /** bindRequest fills a request message from the body, then the query, then the path variables, so the path wins. */
-export function bindRequest(
-  input: DescMessage,
-  body: { field: string; json?: JsonValue; binary?: Uint8Array } | undefined,
-  query: Query,
-  pathVars: Array<[string[], string]>,
-): Message {
+export function bindRequest(input: DescMessage, body: Body | undefined, query: Query, pathVars: Array<[string[], string]>): Message {
   const msg = create(input) as Message;
-  if (body?.binary) {
-    if (body.field !== "*") throw codecError(`binary bodies bind only to the whole request, not to ${body.field}`, 415);
-    mergeMessage(input, msg, fromBinaryOrThrow(input, body.binary));
-  } else if (body?.json !== undefined) {
-    const json = body.field === "*" ? body.json : { [jsonNameOf(input, body.field)]: body.json };
-    merge(input, msg, json, "body unmarshal");
-  }
-  const fromQuery: JsonObject = {};
-  for (const [key, raw] of Object.entries(query)) {
+  if (body) bindBody(input, msg, body);
+  let fromQuery: JsonObject | undefined;
+  for (const key in query) {
+    const raw = query[key];
     if (raw === undefined) continue;
-    const values = Array.isArray(raw) ? raw : [raw];
-    setPath(input, fromQuery, key.split("."), values, true);
+    fromQuery ??= {};
+    setPath(input, fromQuery, key.split("."), Array.isArray(raw) ? raw : [raw], true);
   }
-  merge(input, msg, fromQuery, "query");
-  const fromPath: JsonObject = {};
-  for (const [path, value] of pathVars) setPath(input, fromPath, path, [value], false);
-  merge(input, msg, fromPath, "path");
+  if (fromQuery) merge(input, msg, fromQuery, "query");
+  if (pathVars.length > 0) {
+    const fromPath: JsonObject = {};
+    for (const [path, value] of pathVars) setPath(input, fromPath, path, [value], false);
+    merge(input, msg, fromPath, "path");
+  }
   return msg;
 }
 
-function fromBinaryOrThrow(input: DescMessage, bytes: Uint8Array): Message {
+function bindBody(input: DescMessage, msg: Message, { field, raw, codec }: Body): void {
+  if (codec.model === "message") {
+    if (field === "*") {
+      mergeMessage(input, msg, decodeOrThrow(() => codec.decode(input, raw)));
+      return;
+    }
+    const target = findField(input, field);
+    if (target?.fieldKind !== "message") throw codecError(`${codec.name} bodies bind only to the whole request or a message field, not to ${field}`, 415);
+    (msg as unknown as Record<string, unknown>)[target.localName] = decodeOrThrow(() => codec.decode(target.message, raw));
+    return;
+  }
+  const json = decodeOrThrow(() => codec.decode(raw));
+  merge(input, msg, field === "*" ? json : { [jsonNameOf(input, field)]: json }, "body unmarshal");
+}
+
+function decodeOrThrow<T>(decode: () => T): T {
   try {
-    return fromBinary(input, bytes) as Message;
+    return decode();
   } catch (err) {
     throw codecError(`body unmarshal: ${(err as Error).message}`);
   }

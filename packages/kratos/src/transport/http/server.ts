@@ -1,6 +1,7 @@
 import { type Server as NodeServer, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { DescService, JsonValue, Message } from "@bufbuild/protobuf";
+import { parse as parseQuery } from "node:querystring";
+import type { DescService, Message } from "@bufbuild/protobuf";
 import express, { type NextFunction, type Request, type Response } from "express";
 import { Header } from "../../context/header.js";
 import { TransportContext, deadlineAfter, operationOf } from "../../context/context.js";
@@ -10,10 +11,11 @@ import type { Logger } from "../../log/logger.js";
 import { type Handler, type Middleware, chain } from "../../middleware/middleware.js";
 import { formatAddress, listenError, parseAddress } from "../address.js";
 import type { Server } from "../server.js";
-import { type Query, bindRequest, codecError } from "./binding.js";
-import { JSON_TYPE, encodeReply, encodeStatus, isProtoType, wantsProto } from "./codec.js";
-import { type CompiledPath, type Route, compilePath } from "./route.js";
+import { type Body, type Query, bindRequest, codecError } from "./binding.js";
+import { JSON_TYPE, codecForAccept, codecForContentType, encodeReply, encodeStatus, mediaType } from "./codec.js";
+import type { Route } from "./route.js";
 import { bindingsOf } from "./rules.js";
+import { type Found, RouteTable, cleanPath } from "./table.js";
 
 export interface HTTPServerOptions {
   /** host:port to listen on; :0 picks a free port. */
@@ -26,17 +28,36 @@ export interface HTTPServerOptions {
   maxBodyBytes?: number;
 }
 
-interface Bound {
-  compiled: CompiledPath;
-  method: string;
+/** A registered binding, ready to serve. */
+interface Served {
+  route: Route;
+  operation: string;
+  handler: Handler;
 }
 
-/** HTTPServer serves the google.api.http bindings of registered services over express. */
+const emptyQuery: Query = Object.freeze({}) as Query;
+
+/**
+ * HTTPServer serves the google.api.http bindings of registered services over express.
+ *
+ * The express app has one middleware, which looks each request up in a RouteTable (literal paths in a Map,
+ * templates after, per method) and answers it, and an error handler. Unmatched requests are answered from
+ * the same table, as Go Kratos's gorilla/mux router does with StrictSlash(true), except where noted:
+ *
+ * - an unclean path (//, /./, /../) gets 301 to the cleaned path, whatever the method, before any lookup;
+ * - a path with a trailing slash whose route has none (or the other way round) gets 301 to the other form;
+ * - a path some route serves with another method gets 405 with Allow; OPTIONS gets 204 with Allow, and
+ *   HEAD is served as GET. Go Kratos answers both with its not-found handler, and does not serve HEAD;
+ * - any other path gets 404 in the Kratos error JSON; Go Kratos answers plain "404 page not found".
+ *
+ * The 301s keep the query string and carry no body. Go's clean-path redirect has none either; its trailing-slash
+ * redirect goes through http.Redirect, which adds a short text/html link for GET.
+ */
 export class HTTPServer implements Server {
   private readonly app = express();
-  private readonly router = express.Router();
-  private readonly bound: Bound[] = [];
+  private readonly table = new RouteTable<Served>();
   private readonly middleware: Middleware;
+  private readonly readBody: (req: Request, res: Response, next: (err?: unknown) => void) => void;
   private readonly maxBodyBytes: number;
   private server?: NodeServer;
   private listenAddress = "";
@@ -45,11 +66,11 @@ export class HTTPServer implements Server {
   constructor(private readonly opts: HTTPServerOptions) {
     this.middleware = chain(...(opts.middleware ?? []));
     this.maxBodyBytes = opts.maxBodyBytes ?? 4 * 1024 * 1024;
+    this.readBody = express.raw({ type: () => true, limit: this.maxBodyBytes });
     this.app.disable("x-powered-by");
     this.app.disable("etag");
-    this.app.use(this.router);
-    this.app.use((req: Request, res: Response) => this.unmatched(req, res));
-    this.app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => this.writeError(res, routerError(err), req.path));
+    this.app.use((req: Request, res: Response) => this.dispatch(req, res));
+    this.app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => this.writeError(res, err, req.url));
   }
 
   /**
@@ -107,24 +128,78 @@ export class HTTPServer implements Server {
   private addRoute(route: Route, impl: object): void {
     const method = (impl as Record<string, unknown>)[route.rpc.localName];
     if (typeof method !== "function") throw new Error(`${route.rpc.parent.typeName} implementation has no method ${route.rpc.localName}`);
-    const operation = operationOf(route.rpc);
     const handler: Handler = this.middleware((ctx, req) => method.call(impl, ctx, req));
-    const compiled = compilePath(route.path);
-    const verb = route.method.toUpperCase();
-    this.bound.push({ compiled, method: verb });
-    const readBody = route.body
-      ? express.raw({ type: () => true, limit: this.maxBodyBytes })
-      : (_req: Request, _res: Response, next: NextFunction) => next();
-    this.router.all(compiled.regex, (req, res, next) => {
-      if (req.method !== verb && !(verb === "GET" && req.method === "HEAD")) return next();
-      readBody(req, res, (err?: unknown) => {
-        if (err) return this.writeError(res, bodyError(err, this.maxBodyBytes), operation);
-        void this.serve(req, res, route, compiled, operation, handler);
-      });
+    this.table.add(route.method.toUpperCase(), route.path, { route, operation: operationOf(route.rpc), handler });
+  }
+
+  /** dispatch answers every request: it cleans the path, finds the route and serves it, or says why not. */
+  private dispatch(req: Request, res: Response): void {
+    let url = req.url;
+    // An absolute-form request target (GET http://host/path) names its path after the authority.
+    if (url.charCodeAt(0) !== 47 /* / */) url = absolutePath(url);
+    const q = url.indexOf("?");
+    const path = q < 0 ? url : url.slice(0, q);
+    const search = q < 0 ? "" : url.slice(q);
+    const clean = cleanPath(path);
+    if (clean !== path) return this.redirect(res, clean + search);
+    const method = req.method ?? "GET";
+    const found = this.table.find(method, path);
+    if (found) {
+      // StrictSlash: a route matched with a slash its template does not end in moves to the form without it.
+      if (endsWithSlash(path) !== endsWithSlash(found.template)) return this.redirect(res, toggleSlash(path) + search);
+      return this.serveFound(req, res, found, search);
+    }
+    let allowed = this.table.allowed(path);
+    if (allowed.length === 0 && path !== "/") {
+      // StrictSlash: the other form of the path may name a route, to which the request moves if it serves
+      // this method; otherwise the route's methods are the ones allowed, as gorilla/mux sees one route.
+      const other = toggleSlash(path);
+      const there = this.table.find(method, other);
+      if (there && endsWithSlash(other) === endsWithSlash(there.template)) return this.redirect(res, other + search);
+      if (!there) allowed = this.table.allowed(other);
+    }
+    if (allowed.length === 0) {
+      this.writeError(res, new KratosError(404, "NOT_FOUND", `no route matches ${method} ${path}`), path);
+      return;
+    }
+    res.setHeader("Allow", allowed.join(", "));
+    if (method === "OPTIONS") {
+      res.statusCode = 204;
+      this.closeIfStopping(res);
+      res.end();
+      return;
+    }
+    this.writeError(res, new KratosError(405, "METHOD_NOT_ALLOWED", `method ${method} is not allowed on ${path}`), path);
+  }
+
+  private serveFound(req: Request, res: Response, found: Found<Served>, search: string): void {
+    const served = found.value;
+    let vars: Array<[string[], string]>;
+    try {
+      vars = found.fields.map((field, i) => [field, decodeVar(found.vars[i] as string)]);
+    } catch (err) {
+      this.writeError(res, err, served.operation);
+      return;
+    }
+    const query = search.length > 1 ? (parseQuery(search.slice(1)) as Query) : emptyQuery;
+    if (!served.route.body) {
+      void this.serve(req, res, served, undefined, query, vars);
+      return;
+    }
+    this.readBody(req, res, (err?: unknown) => {
+      if (err) return this.writeError(res, bodyError(err, this.maxBodyBytes), served.operation);
+      let body: Body | undefined;
+      try {
+        body = bodyOf(req, served.route.body);
+      } catch (e) {
+        return this.writeError(res, e, served.operation);
+      }
+      void this.serve(req, res, served, body, query, vars);
     });
   }
 
-  private async serve(req: Request, res: Response, route: Route, compiled: CompiledPath, operation: string, handler: Handler): Promise<void> {
+  private async serve(req: Request, res: Response, served: Served, body: Body | undefined, query: Query, vars: Array<[string[], string]>): Promise<void> {
+    const { route, operation, handler } = served;
     const ctx = new TransportContext({
       kind: "http",
       method: route.rpc,
@@ -135,12 +210,12 @@ export class HTTPServer implements Server {
       onClientGone: (abort) => res.once("close", () => res.writableFinished || abort()),
     });
     try {
-      const input = bindRequest(route.rpc.input, readBodyOf(req, route.body), req.query as Query, pathVars(req.params, compiled));
+      const input = bindRequest(route.rpc.input, body, query, vars);
       const reply = (await handler(ctx, input)) as Message;
       const header = ctx.replyHeaderIfSet;
       if (header) for (const key of header.keys()) res.setHeader(key, header.values(key));
-      const { type, body } = encodeReply(route.rpc.output, reply, route.responseBody, wantsProto(req.headers.accept));
-      this.send(res, 200, type, body);
+      const { type, body: out } = encodeReply(route.rpc.output, reply, route.responseBody, codecForAccept(req.headers.accept));
+      this.send(res, 200, type, out);
     } catch (err) {
       this.writeError(res, err, operation);
     } finally {
@@ -148,21 +223,14 @@ export class HTTPServer implements Server {
     }
   }
 
-  private unmatched(req: Request, res: Response): void {
-    const allowed = this.bound.filter((b) => b.compiled.regex.test(req.path)).map((b) => b.method);
-    if (allowed.length === 0) {
-      this.writeError(res, new KratosError(404, "NOT_FOUND", `no route matches ${req.method} ${req.path}`), req.path);
-      return;
-    }
-    if (allowed.includes("GET")) allowed.push("HEAD");
-    res.setHeader("Allow", [...new Set(allowed)].join(", "));
-    if (req.method === "OPTIONS") {
-      res.status(204).end();
-      return;
-    }
-    this.writeError(res, new KratosError(405, "METHOD_NOT_ALLOWED", `method ${req.method} is not allowed on ${req.path}`), req.path);
+  private redirect(res: Response, location: string): void {
+    res.statusCode = 301;
+    res.setHeader("Location", location);
+    this.closeIfStopping(res);
+    res.end();
   }
 
+  /** writeError answers with the error in the Kratos JSON, whatever Accept asked for: Kratos clients decode errors by their Content-Type. */
   private writeError(res: Response, err: unknown, operation: string): void {
     const e = publicError(err, this.opts.logger, { kind: "http", operation });
     if (res.headersSent) {
@@ -173,10 +241,17 @@ export class HTTPServer implements Server {
   }
 
   private send(res: Response, status: number, type: string, body: string | Uint8Array): void {
-    res.status(status).setHeader("Content-Type", type);
-    // A keep-alive connection whose request finishes during a stop must not stay open until the force stop.
-    if (this.stopping) res.setHeader("Connection", "close");
+    // One writeHead with the length known: Node then stores no header map of its own when the handler set no
+    // reply header, and HEAD, which sends no body, still says what GET would send.
+    const length = typeof body === "string" ? Buffer.byteLength(body) : body.byteLength;
+    if (this.stopping) res.writeHead(status, ["Content-Type", type, "Content-Length", String(length), "Connection", "close"]);
+    else res.writeHead(status, ["Content-Type", type, "Content-Length", String(length)]);
     res.end(body);
+  }
+
+  // A keep-alive connection whose request finishes during a stop must not stay open until the force stop.
+  private closeIfStopping(res: Response): void {
+    if (this.stopping) res.setHeader("Connection", "close");
   }
 }
 
@@ -187,23 +262,40 @@ function requestHeader(req: Request): Header {
   return header;
 }
 
-// The router matched the route's regex and decoded its groups into params 0, 1, ...; a bad encoding never gets here.
-function pathVars(params: Request["params"], compiled: CompiledPath): Array<[string[], string]> {
-  return compiled.vars.map((field, i) => [field, params[i] as string]);
+function decodeVar(raw: string): string {
+  if (!raw.includes("%")) return raw;
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw codecError("invalid percent-encoding in path");
+  }
 }
 
-function readBodyOf(req: Request, field: string): { field: string; json?: JsonValue; binary?: Uint8Array } | undefined {
-  if (!field) return undefined;
+function endsWithSlash(path: string): boolean {
+  return path.length > 1 && path.charCodeAt(path.length - 1) === 47;
+}
+
+function toggleSlash(path: string): string {
+  return endsWithSlash(path) ? path.slice(0, -1) : `${path}/`;
+}
+
+function absolutePath(url: string): string {
+  try {
+    const u = new URL(url);
+    return u.pathname + u.search;
+  } catch {
+    return `/${url}`;
+  }
+}
+
+/** bodyOf is the body read for a binding, with the codec its Content-Type names; undefined when empty. */
+function bodyOf(req: Request, field: string): Body | undefined {
   const raw = req.body as Buffer | undefined;
   if (!raw || raw.length === 0) return undefined;
-  const type = (req.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
-  if (isProtoType(type)) return { field, binary: raw };
-  if (type !== JSON_TYPE && !type.endsWith("+json")) throw codecError(`unsupported Content-Type: ${type || "(none)"}`, 415);
-  try {
-    return { field, json: JSON.parse(raw.toString("utf8")) as JsonValue };
-  } catch (err) {
-    throw codecError(`body unmarshal: ${(err as Error).message}`);
-  }
+  const contentType = req.headers["content-type"];
+  const codec = codecForContentType(contentType);
+  if (!codec) throw codecError(`unsupported Content-Type: ${mediaType(contentType ?? "") || "(none)"}`, 415);
+  return { field, raw, codec };
 }
 
 function bodyError(err: unknown, limit: number): KratosError {
@@ -211,9 +303,4 @@ function bodyError(err: unknown, limit: number): KratosError {
   if (type === "entity.too.large") return codecError(`request body is larger than ${limit} bytes`, 413);
   if (type === "encoding.unsupported") return codecError("unsupported Content-Encoding", 415);
   return codecError(`cannot read request body: ${(err as Error).message}`);
-}
-
-// The router itself fails a request only when it cannot decode the path.
-function routerError(err: unknown): unknown {
-  return err instanceof URIError ? codecError("invalid percent-encoding in path") : err;
 }
