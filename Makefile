@@ -73,8 +73,8 @@ fmt: install
 run-tests = $(1) --enable-source-maps --test --test-concurrency=2 $$(find dist $(FRAMEWORK)/dist -name '*.test.js' | sort)
 
 .PHONY: test
-# install, build and run every test on the node on PATH
-test: build tools
+# install, build, lint and run every test on the node on PATH
+test: lint build tools
 	$(call run-tests,node)
 
 # Node 24 for test-node24, from the npm registry's `node` package: the newest 24.x it serves when pinned.

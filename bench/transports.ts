@@ -1,15 +1,15 @@
 import { Agent, request } from "node:http";
 import type { AddressInfo } from "node:net";
 import { create } from "@bufbuild/protobuf";
-import { Server, ServerCredentials, credentials } from "@grpc/grpc-js";
+import { credentials, Server, ServerCredentials } from "@grpc/grpc-js";
+import { newLogger } from "@kratos-ts/kratos/log";
+import { recovery } from "@kratos-ts/kratos/middleware";
+import { definitionOf, GRPCServer } from "@kratos-ts/kratos/transport/grpc";
+import { HTTPServer } from "@kratos-ts/kratos/transport/http";
 import express from "express";
 import { GreeterClient, registerGreeterServer } from "../api/helloworld/v1/greeter_grpc.js";
 import { registerGreeterHTTPServer } from "../api/helloworld/v1/greeter_http.js";
 import { Greeter, type HelloReply, HelloReplySchema, HelloRequestSchema } from "../api/helloworld/v1/greeter_pb.js";
-import { newLogger } from "@kratos-ts/kratos/log";
-import { recovery } from "@kratos-ts/kratos/middleware";
-import { GRPCServer, definitionOf } from "@kratos-ts/kratos/transport/grpc";
-import { HTTPServer } from "@kratos-ts/kratos/transport/http";
 import { median } from "./stats.js";
 
 const concurrency = 16;
@@ -61,7 +61,8 @@ async function frameworkHTTP(): Promise<{ port: number; close: () => Promise<voi
 async function bareGRPC(): Promise<{ address: string; close: () => void }> {
   const server = new Server();
   server.addService(definitionOf(Greeter), {
-    sayHello: (call: { request: { name: string } }, cb: (e: null, r: HelloReply) => void) => cb(null, create(HelloReplySchema, { message: `Hello ${call.request.name}` })),
+    sayHello: (call: { request: { name: string } }, cb: (e: null, r: HelloReply) => void) =>
+      cb(null, create(HelloReplySchema, { message: `Hello ${call.request.name}` })),
   });
   const port = await new Promise<number>((res, rej) => server.bindAsync("127.0.0.1:0", ServerCredentials.createInsecure(), (e, p) => (e ? rej(e) : res(p))));
   return { address: `127.0.0.1:${port}`, close: () => server.forceShutdown() };

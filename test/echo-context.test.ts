@@ -2,11 +2,11 @@ import "reflect-metadata";
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { create } from "@bufbuild/protobuf";
+import { credentials } from "@grpc/grpc-js";
 import { createContextKey } from "@kratos-ts/kratos/context";
 import { newLogger } from "@kratos-ts/kratos/log";
 import type { Middleware } from "@kratos-ts/kratos/middleware";
 import { LogCapture } from "@kratos-ts/kratos/testing";
-import { credentials } from "@grpc/grpc-js";
 import { EchoClient } from "./api/echo/v1/echo_grpc.js";
 import { Echo, type EchoReply, EchoRequestSchema } from "./api/echo/v1/echo_pb.js";
 import { type EchoServers, startEchoServers } from "./support/echo.js";
@@ -28,7 +28,9 @@ describe("the Context a handler gets, on both transports", () => {
   let client: InstanceType<typeof EchoClient>;
 
   before(async () => {
-    s = await startEchoServers(newLogger({ id: "t", name: "echo", version: "t", destination: new LogCapture() }), { middleware: [mark("outer"), mark("inner")] });
+    s = await startEchoServers(newLogger({ id: "t", name: "echo", version: "t", destination: new LogCapture() }), {
+      middleware: [mark("outer"), mark("inner")],
+    });
     client = new EchoClient(s.grpcAddress, credentials.createInsecure());
   });
   after(async () => {

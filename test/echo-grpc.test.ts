@@ -3,19 +3,18 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { create, fromBinary, getOption, hasOption } from "@bufbuild/protobuf";
 import { anyUnpack } from "@bufbuild/protobuf/wkt";
-import { Client, Metadata, type ServiceError, credentials, status } from "@grpc/grpc-js";
-import { EchoClient, OperationEchoGet } from "./api/echo/v1/echo_grpc.js";
-import { Echo, type EchoReply, EchoRequestSchema, FailRequestSchema } from "./api/echo/v1/echo_pb.js";
-import { fromError } from "@kratos-ts/kratos/errors";
-import { STATUS_DETAILS_KEY } from "@kratos-ts/kratos/errors";
+import { Client, credentials, Metadata, type ServiceError, status } from "@grpc/grpc-js";
+import { fromError, STATUS_DETAILS_KEY } from "@kratos-ts/kratos/errors";
 import { http } from "@kratos-ts/kratos/gen/google/api/annotations_pb.js";
 import { ErrorInfoSchema } from "@kratos-ts/kratos/gen/google/rpc/error_details_pb.js";
 import { StatusSchema } from "@kratos-ts/kratos/gen/google/rpc/status_pb.js";
 import { newLogger } from "@kratos-ts/kratos/log";
+import { LogCapture } from "@kratos-ts/kratos/testing";
 import { bindingsOf } from "@kratos-ts/kratos/transport/http";
+import { EchoClient, OperationEchoGet } from "./api/echo/v1/echo_grpc.js";
+import { Echo, type EchoReply, EchoRequestSchema, FailRequestSchema } from "./api/echo/v1/echo_pb.js";
 import { type EchoServers, startEchoServers } from "./support/echo.js";
 import { call, callError } from "./support/grpc.js";
-import { LogCapture } from "@kratos-ts/kratos/testing";
 import { openReflection } from "./support/reflection.js";
 
 describe("gRPC services through the shared middleware and error model", () => {
@@ -37,14 +36,19 @@ describe("gRPC services through the shared middleware and error model", () => {
     let served = 0;
     for (const method of Echo.methods) {
       const req = method.input === FailRequestSchema ? create(FailRequestSchema, { mode: "ok" }) : create(EchoRequestSchema, { id: 1n });
-      const reply = await call<EchoReply>((cb) => (client as unknown as Record<string, (...args: unknown[]) => unknown>)[method.localName]?.call(client, req, cb));
+      const reply = await call<EchoReply>((cb) =>
+        (client as unknown as Record<string, (...args: unknown[]) => unknown>)[method.localName]?.call(client, req, cb),
+      );
       assert.equal(reply.transport, "grpc", method.name);
       const routes = bindingsOf(method);
       assert.equal(routes.length > 0, hasOption(method, http), `${method.name}: a route exactly when the proto has a rule`);
       for (const route of routes) {
         served++;
         const path = route.path.replace(/\{([^}=]+)(=[^}]*)?\}/g, (_, v: string) => sample[v] ?? "x");
-        const res = await fetch(`${s.httpURL}${path}`, { method: route.method, ...(route.body ? { body: "{}", headers: { "content-type": "application/json" } } : {}) });
+        const res = await fetch(`${s.httpURL}${path}`, {
+          method: route.method,
+          ...(route.body ? { body: "{}", headers: { "content-type": "application/json" } } : {}),
+        });
         assert.equal(res.status, 200, `${route.method} ${path}`);
       }
     }
@@ -88,7 +92,10 @@ describe("gRPC services through the shared middleware and error model", () => {
     const detail = rpcStatus.details[0];
     assert.ok(detail, "the status has a detail");
     const info = anyUnpack(detail, ErrorInfoSchema);
-    assert.deepEqual({ reason: info?.reason, domain: info?.domain, metadata: info?.metadata }, { reason: "USER_NOT_FOUND", domain: "", metadata: { user: "kratos" } });
+    assert.deepEqual(
+      { reason: info?.reason, domain: info?.domain, metadata: info?.metadata },
+      { reason: "USER_NOT_FOUND", domain: "", metadata: { user: "kratos" } },
+    );
     const back = fromError(err);
     assert.deepEqual(back.toStatus(), { code: 404, reason: "USER_NOT_FOUND", message: "user not found", metadata: { user: "kratos" } });
   });
@@ -107,7 +114,13 @@ describe("gRPC services through the shared middleware and error model", () => {
   it("refuses malformed protobuf without crashing", async () => {
     const raw = new Client(s.grpcAddress, credentials.createInsecure());
     const err = await new Promise<ServiceError>((resolve) => {
-      raw.makeUnaryRequest(OperationEchoGet, (b: Buffer) => b, (b: Buffer) => b, Buffer.from([0x0a, 0xff, 0xff]), (e) => resolve(e as ServiceError));
+      raw.makeUnaryRequest(
+        OperationEchoGet,
+        (b: Buffer) => b,
+        (b: Buffer) => b,
+        Buffer.from([0x0a, 0xff, 0xff]),
+        (e) => resolve(e as ServiceError),
+      );
     });
     raw.close();
     assert.equal(err.code, status.INTERNAL);

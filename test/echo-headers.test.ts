@@ -2,9 +2,9 @@ import "reflect-metadata";
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { create } from "@bufbuild/protobuf";
+import { credentials, Metadata, status } from "@grpc/grpc-js";
 import { newLogger } from "@kratos-ts/kratos/log";
 import { LogCapture } from "@kratos-ts/kratos/testing";
-import { Metadata, credentials, status } from "@grpc/grpc-js";
 import { EchoClient } from "./api/echo/v1/echo_grpc.js";
 import { type EchoReply, FailRequestSchema } from "./api/echo/v1/echo_pb.js";
 import { type EchoServers, startEchoServers } from "./support/echo.js";
@@ -52,7 +52,9 @@ describe("request and reply headers on both transports", () => {
 
   it("gRPC: a reply header that cannot be sent becomes INTERNAL, logged, never a hung call", async () => {
     const started = Date.now();
-    const err = await callError<EchoReply>((cb) => client.fail(create(FailRequestSchema, { mode: "bad-header" }), new Metadata(), { deadline: Date.now() + 5000 }, cb));
+    const err = await callError<EchoReply>((cb) =>
+      client.fail(create(FailRequestSchema, { mode: "bad-header" }), new Metadata(), { deadline: Date.now() + 5000 }, cb),
+    );
     assert.equal(err.code, status.INTERNAL);
     assert.equal(err.details, "unknown request error");
     assert.ok(Date.now() - started < 2000, "answered long before the client's deadline");

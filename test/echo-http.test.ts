@@ -2,11 +2,11 @@ import "reflect-metadata";
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
-import { EchoReplySchema, EchoRequestSchema, InnerSchema } from "./api/echo/v1/echo_pb.js";
 import { newLogger } from "@kratos-ts/kratos/log";
+import { LogCapture } from "@kratos-ts/kratos/testing";
+import { EchoReplySchema, EchoRequestSchema, InnerSchema } from "./api/echo/v1/echo_pb.js";
 import { type EchoServers, startEchoServers } from "./support/echo.js";
 import { rawRequest } from "./support/http.js";
-import { LogCapture } from "@kratos-ts/kratos/testing";
 
 /** parseError is this engine's own JSON.parse message for text: Node 24's V8 ends it with "(line 1 column 2)", Node 20's does not. */
 function parseError(text: string): string {
@@ -268,7 +268,11 @@ describe("HTTP bindings generated from google.api.http rules", () => {
     });
 
     it("binds a YAML body to its field and answers with the response_body field in YAML", async () => {
-      const res = await get("/v1/echo/3", { method: "PUT", body: "label: b\ncount: 2\n", headers: { "content-type": "application/yaml", accept: "application/yaml" } });
+      const res = await get("/v1/echo/3", {
+        method: "PUT",
+        body: "label: b\ncount: 2\n",
+        headers: { "content-type": "application/yaml", accept: "application/yaml" },
+      });
       assert.equal(res.status, 200);
       assert.equal(res.headers.get("content-type"), "application/yaml");
       assert.equal(await res.text(), "label: b\ncount: 2\n");
@@ -305,7 +309,12 @@ describe("HTTP bindings generated from google.api.http rules", () => {
         const started = performance.now();
         const res = await get("/v1/echo", { method: "POST", body, headers: { "content-type": "application/yaml" } });
         assert.equal(res.status, 400);
-        assert.deepEqual(await res.json(), { code: 400, reason: "CODEC", message: "body unmarshal: YAML expands to more than 100000 keys and items", metadata: {} });
+        assert.deepEqual(await res.json(), {
+          code: 400,
+          reason: "CODEC",
+          message: "body unmarshal: YAML expands to more than 100000 keys and items",
+          metadata: {},
+        });
         assert.ok(performance.now() - started < 2000);
         assert.equal((await get("/v1/echo/1")).status, 200);
       });
@@ -314,20 +323,68 @@ describe("HTTP bindings generated from google.api.http rules", () => {
 
   const codecCases: Array<[string, string, RequestInit | undefined, number, string]> = [
     ["malformed JSON", "/v1/echo", json("{bad"), 400, `body unmarshal: ${parseError("{bad")}`],
-    ["a JSON value of the wrong type", "/v1/echo", json('{"id":"abc"}'), 400, 'body unmarshal: cannot decode field echo.v1.EchoRequest.id from JSON: expected bigint (int64): abc out of range'],
-    ["an unsupported Content-Type", "/v1/echo", { method: "POST", body: "x", headers: { "content-type": "text/plain" } }, 415, "unsupported Content-Type: text/plain"],
+    [
+      "a JSON value of the wrong type",
+      "/v1/echo",
+      json('{"id":"abc"}'),
+      400,
+      "body unmarshal: cannot decode field echo.v1.EchoRequest.id from JSON: expected bigint (int64): abc out of range",
+    ],
+    [
+      "an unsupported Content-Type",
+      "/v1/echo",
+      { method: "POST", body: "x", headers: { "content-type": "text/plain" } },
+      415,
+      "unsupported Content-Type: text/plain",
+    ],
     ["an oversize body", "/v1/echo", json(`{"text":"${"x".repeat(2000)}"}`), 413, "request body is larger than 1024 bytes"],
     ["two values for a singular field", "/v1/echo/1?text=a&text=b", undefined, 400, 'too many values for field "text": a, b'],
     ["a bad bool", "/v1/echo/1?flag=maybe", undefined, 400, 'invalid value for bool field flag: "maybe"'],
-    ["a bad number", "/v1/echo/x1", undefined, 400, 'path: cannot decode field echo.v1.EchoRequest.id from JSON: expected bigint (int64): x1 out of range'],
+    ["a bad number", "/v1/echo/x1", undefined, 400, "path: cannot decode field echo.v1.EchoRequest.id from JSON: expected bigint (int64): x1 out of range"],
     ["a bad percent-encoding", "/v1/echo/%E0%A4%A", undefined, 400, "invalid percent-encoding in path"],
     ["a bad percent-encoding in a nested variable", "/v1/labels/%ZZ/echo/1", undefined, 400, "invalid percent-encoding in path"],
-    ["malformed YAML", "/v1/echo", { method: "POST", body: "id: [5\n", headers: { "content-type": "application/yaml" } }, 400, "body unmarshal: deficient indentation at line 2, column 1"],
-    ["two YAML documents", "/v1/echo", { method: "POST", body: "id: '1'\n---\nid: '2'\n", headers: { "content-type": "application/yaml" } }, 400, "body unmarshal: holds 2 YAML documents; want one"],
-    ["a YAML tag outside the core schema", "/v1/echo", { method: "POST", body: "text: !!js/function x\n", headers: { "content-type": "application/yaml" } }, 400, "body unmarshal: unknown scalar tag !<tag:yaml.org,2002:js/function> at line 1, column 7"],
-    ["a YAML alias cycle", "/v1/echo", { method: "POST", body: "inner: &a {label: x, count: *a}\n", headers: { "content-type": "application/yaml" } }, 400, "body unmarshal: YAML nests more than 100 deep"],
-    ["malformed protobuf", "/v1/echo", { method: "POST", body: new Uint8Array([0xff, 0xff]), headers: { "content-type": "application/proto" } }, 400, "body unmarshal: premature EOF"],
-    ["an unsupported Content-Type with parameters", "/v1/echo", { method: "POST", body: "x", headers: { "content-type": "Text/Plain; charset=utf-8" } }, 415, "unsupported Content-Type: text/plain"],
+    [
+      "malformed YAML",
+      "/v1/echo",
+      { method: "POST", body: "id: [5\n", headers: { "content-type": "application/yaml" } },
+      400,
+      "body unmarshal: deficient indentation at line 2, column 1",
+    ],
+    [
+      "two YAML documents",
+      "/v1/echo",
+      { method: "POST", body: "id: '1'\n---\nid: '2'\n", headers: { "content-type": "application/yaml" } },
+      400,
+      "body unmarshal: holds 2 YAML documents; want one",
+    ],
+    [
+      "a YAML tag outside the core schema",
+      "/v1/echo",
+      { method: "POST", body: "text: !!js/function x\n", headers: { "content-type": "application/yaml" } },
+      400,
+      "body unmarshal: unknown scalar tag !<tag:yaml.org,2002:js/function> at line 1, column 7",
+    ],
+    [
+      "a YAML alias cycle",
+      "/v1/echo",
+      { method: "POST", body: "inner: &a {label: x, count: *a}\n", headers: { "content-type": "application/yaml" } },
+      400,
+      "body unmarshal: YAML nests more than 100 deep",
+    ],
+    [
+      "malformed protobuf",
+      "/v1/echo",
+      { method: "POST", body: new Uint8Array([0xff, 0xff]), headers: { "content-type": "application/proto" } },
+      400,
+      "body unmarshal: premature EOF",
+    ],
+    [
+      "an unsupported Content-Type with parameters",
+      "/v1/echo",
+      { method: "POST", body: "x", headers: { "content-type": "Text/Plain; charset=utf-8" } },
+      415,
+      "unsupported Content-Type: text/plain",
+    ],
   ];
   for (const [what, path, init, code, message] of codecCases) {
     it(`answers ${what} with ${code} CODEC`, async () => {

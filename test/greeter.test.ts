@@ -2,7 +2,7 @@ import "reflect-metadata";
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { create, fromBinary } from "@bufbuild/protobuf";
-import { type ServiceError, credentials, status } from "@grpc/grpc-js";
+import { credentials, type ServiceError, status } from "@grpc/grpc-js";
 import { GreeterClient } from "../api/helloworld/v1/greeter_grpc.js";
 import { type HelloReply, HelloReplySchema, HelloRequestSchema } from "../api/helloworld/v1/greeter_pb.js";
 import { type RunningApp, startApp } from "./support/app.js";
@@ -104,15 +104,18 @@ describe("the helloworld app over real sockets", () => {
     const res = await fetch(`${running.httpURL}/helloworld/kratos`, { method: "POST", body: "{}" });
     assert.equal(res.status, 405);
     assert.equal(res.headers.get("allow"), "GET, HEAD");
-    assert.equal(
-      await res.text(),
-      '{"code":405,"reason":"METHOD_NOT_ALLOWED","message":"method POST is not allowed on /helloworld/kratos","metadata":{}}',
-    );
+    assert.equal(await res.text(), '{"code":405,"reason":"METHOD_NOT_ALLOWED","message":"method POST is not allowed on /helloworld/kratos","metadata":{}}');
   });
 
   it("refuses an unknown gRPC method with UNIMPLEMENTED", async () => {
     const err = await new Promise<ServiceError>((resolve) => {
-      client.makeUnaryRequest("/helloworld.v1.Greeter/Nope", () => Buffer.alloc(0), (b) => b, {}, (e) => resolve(e as ServiceError));
+      client.makeUnaryRequest(
+        "/helloworld.v1.Greeter/Nope",
+        () => Buffer.alloc(0),
+        (b) => b,
+        {},
+        (e) => resolve(e as ServiceError),
+      );
     });
     assert.equal(err.code, status.UNIMPLEMENTED);
   });

@@ -21,7 +21,13 @@ function executable(path: string): boolean {
 
 /** The grpcurl that make tools installs in <repo>/.tools/bin, else one on PATH. */
 function findGrpcurl(): string | undefined {
-  const candidates = [join(repoRoot(), ".tools", "bin", "grpcurl"), ...(process.env.PATH ?? "").split(delimiter).filter(Boolean).map((dir) => join(dir, "grpcurl"))];
+  const candidates = [
+    join(repoRoot(), ".tools", "bin", "grpcurl"),
+    ...(process.env.PATH ?? "")
+      .split(delimiter)
+      .filter(Boolean)
+      .map((dir) => join(dir, "grpcurl")),
+  ];
   return candidates.find(executable);
 }
 

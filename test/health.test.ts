@@ -5,11 +5,11 @@ import { create } from "@bufbuild/protobuf";
 import {
   type CallOptions,
   type ClientReadableStream,
+  credentials,
   type Metadata,
+  makeGenericClientConstructor,
   type ServiceError,
   type StatusObject,
-  credentials,
-  makeGenericClientConstructor,
   status,
 } from "@grpc/grpc-js";
 import {
@@ -17,10 +17,10 @@ import {
   type HealthCheckRequest,
   HealthCheckRequestSchema,
   type HealthCheckResponse,
-  HealthCheckResponse_ServingStatus as ServingStatus,
   type HealthListRequest,
   HealthListRequestSchema,
   type HealthListResponse,
+  HealthCheckResponse_ServingStatus as ServingStatus,
 } from "@kratos-ts/kratos/gen/grpc/health/v1/health_pb.js";
 import { definitionOf } from "@kratos-ts/kratos/transport/grpc";
 import { type RunningApp, startApp } from "./support/app.js";
@@ -41,8 +41,7 @@ function healthClient(address: string): HealthClient {
   return new Client(address, credentials.createInsecure()) as unknown as HealthClient;
 }
 
-const check = (client: HealthClient, service: string) =>
-  call<HealthCheckResponse>((cb) => client.check(create(HealthCheckRequestSchema, { service }), cb));
+const check = (client: HealthClient, service: string) => call<HealthCheckResponse>((cb) => client.check(create(HealthCheckRequestSchema, { service }), cb));
 
 /** watch opens a Watch stream and reads it one message at a time; status settles when the call has ended. */
 function watch(client: HealthClient, service: string) {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { readFileSync, readdirSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { describe, it } from "node:test";
 import { repoRoot } from "./support/repo.js";
@@ -48,11 +48,17 @@ describe("layering", () => {
   });
 
   it("the framework package imports nothing outside itself", () => {
-    assert.deepEqual(all.filter((i) => i.from.startsWith(framework) && !i.to.startsWith(framework)).map((i) => `${i.from} -> ${i.to}`), []);
+    assert.deepEqual(
+      all.filter((i) => i.from.startsWith(framework) && !i.to.startsWith(framework)).map((i) => `${i.from} -> ${i.to}`),
+      [],
+    );
   });
 
   it("the service reaches the framework by its package name, never by a relative path", () => {
-    assert.deepEqual(all.filter((i) => !i.from.startsWith(framework) && i.to.startsWith("packages/")).map((i) => `${i.from} -> ${i.to}`), []);
+    assert.deepEqual(
+      all.filter((i) => !i.from.startsWith(framework) && i.to.startsWith("packages/")).map((i) => `${i.from} -> ${i.to}`),
+      [],
+    );
   });
 
   it("api imports only the framework and itself", () => {

@@ -3,9 +3,9 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { load } from "js-yaml";
 import { newLogger } from "@kratos-ts/kratos/log";
 import { LogCapture } from "@kratos-ts/kratos/testing";
+import { load } from "js-yaml";
 import { type EchoServers, startEchoServers } from "./support/echo.js";
 import { repoRoot } from "./support/repo.js";
 
@@ -145,6 +145,11 @@ describe("the live Echo server's errors against the declared schema", () => {
   }
 
   it("sends the exact 404 body of a KratosError, metadata included", async () => {
-    assert.deepEqual(await (await patch("error", "{}")).json(), { code: 404, reason: "USER_NOT_FOUND", message: "user not found", metadata: { user: "kratos" } });
+    assert.deepEqual(await (await patch("error", "{}")).json(), {
+      code: 404,
+      reason: "USER_NOT_FOUND",
+      message: "user not found",
+      metadata: { user: "kratos" },
+    });
   });
 });

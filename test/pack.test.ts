@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { cpSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { cpSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { builtinModules } from "node:module";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join, relative, sep } from "node:path";
@@ -37,10 +37,9 @@ function step(name: string, file: string, args: string[], opts: { cwd: string; e
       if (!err) return resolve({ stdout, stderr });
       const how = typeof err.code === "number" ? `exit code ${err.code}` : (err.signal ?? err.code ?? err.message);
       reject(
-        new Error(
-          `${name} failed (${how}): ${file} ${args.join(" ")}\n  in ${opts.cwd}\n--- stdout ---\n${stdout}--- stderr ---\n${stderr}--------------`,
-          { cause: err },
-        ),
+        new Error(`${name} failed (${how}): ${file} ${args.join(" ")}\n  in ${opts.cwd}\n--- stdout ---\n${stdout}--- stderr ---\n${stderr}--------------`, {
+          cause: err,
+        }),
       );
     });
   });
@@ -70,7 +69,12 @@ function lockedVersion(name: string): string {
 function consumerEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
-    if (/^(npm_(package|lifecycle)_|npm_config_(prefix|local_prefix|global_prefix|workspaces?|include_workspace_root)$|INIT_CWD$|NODE_PATH$|GRPC_(NODE_)?(VERBOSITY|TRACE)$)/i.test(k)) continue;
+    if (
+      /^(npm_(package|lifecycle)_|npm_config_(prefix|local_prefix|global_prefix|workspaces?|include_workspace_root)$|INIT_CWD$|NODE_PATH$|GRPC_(NODE_)?(VERBOSITY|TRACE)$)/i.test(
+        k,
+      )
+    )
+      continue;
     env[k] = v;
   }
   const inRepo = (p: string) => p === root || p.startsWith(root + sep);
@@ -95,16 +99,32 @@ describe("the @kratos-ts/kratos package", () => {
     for (const want of ["package.json", "dist/index.js", "dist/index.d.ts", "bin/protoc-gen-kratos.js", "proto/google/api/annotations.proto"]) {
       assert.ok(paths.has(want), `${want} is not in the tarball`);
     }
-    assert.deepEqual([...paths].filter((p) => /\.test\.[cm]?[jt]s/.test(p)), [], "test files in the tarball");
-    assert.deepEqual([...paths].filter((p) => p.startsWith("src/")), [], "sources in the tarball");
+    assert.deepEqual(
+      [...paths].filter((p) => /\.test\.[cm]?[jt]s/.test(p)),
+      [],
+      "test files in the tarball",
+    );
+    assert.deepEqual(
+      [...paths].filter((p) => p.startsWith("src/")),
+      [],
+      "sources in the tarball",
+    );
 
     // Every export resolves to a packed file, a types file included.
     for (const [subpath, target] of Object.entries(pkg.exports)) {
       for (const file of typeof target === "string" ? [target] : [target.types, target.default]) {
         const rel = file.replace(/^\.\//, "");
         if (rel.includes("*")) {
-          const pattern = new RegExp(`^${rel.split("*").map((s) => s.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join("[^]+")}$`);
-          assert.ok([...paths].some((p) => pattern.test(p)), `export ${subpath}: nothing in the tarball matches ${rel}`);
+          const pattern = new RegExp(
+            `^${rel
+              .split("*")
+              .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+              .join("[^]+")}$`,
+          );
+          assert.ok(
+            [...paths].some((p) => pattern.test(p)),
+            `export ${subpath}: nothing in the tarball matches ${rel}`,
+          );
         } else {
           assert.ok(paths.has(rel), `export ${subpath}: ${rel} is not in the tarball`);
         }
@@ -129,7 +149,8 @@ describe("the @kratos-ts/kratos package", () => {
     for (const p of paths) {
       if (!/^(dist|bin)\/.*\.js$/.test(p)) continue;
       const text = readFileSync(join(pkgDir, p), "utf8");
-      const statements = /(?:^|;)\s*(?:import|export)\s[^;]*?\bfrom\s*["']([^"']+)["']|(?:^|;)\s*import\s*["']([^"']+)["']|(?<![.\w$])import\(\s*["']([^"']+)["']\s*\)/gm;
+      const statements =
+        /(?:^|;)\s*(?:import|export)\s[^;]*?\bfrom\s*["']([^"']+)["']|(?:^|;)\s*import\s*["']([^"']+)["']|(?<![.\w$])import\(\s*["']([^"']+)["']\s*\)/gm;
       for (const m of text.matchAll(statements)) {
         const spec = (m[1] ?? m[2] ?? m[3]) as string;
         if (spec.startsWith(".") || spec.startsWith("node:") || builtins.has(spec)) continue;
@@ -191,9 +212,7 @@ describe("the @kratos-ts/kratos package", () => {
       mkdirSync(join(project, "proto/echo/v1"), { recursive: true });
       cpSync(join(root, "test/api/echo/v1/echo.proto"), join(project, "proto/echo/v1/echo.proto"));
 
-      await timed("install", () =>
-        step("npm install", "npm", ["install", "--prefer-offline", "--no-audit", "--no-fund"], { cwd: project, env }),
-      );
+      await timed("install", () => step("npm install", "npm", ["install", "--prefer-offline", "--no-audit", "--no-fund"], { cwd: project, env }));
       const installed = join(project, "node_modules", pkg.name);
       assert.ok(lstatSync(installed).isDirectory(), `${installed} is a link, not the unpacked tarball`);
       assert.equal(JSON.parse(readFileSync(join(installed, "package.json"), "utf8")).version, pkg.version);

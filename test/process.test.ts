@@ -3,17 +3,17 @@
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { Agent, request } from "node:http";
-import { type Server, createServer } from "node:net";
+import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, afterEach, describe, it } from "node:test";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { create } from "@bufbuild/protobuf";
-import { type ServiceError, credentials, status } from "@grpc/grpc-js";
+import { credentials, type ServiceError, status } from "@grpc/grpc-js";
 import { EchoClient } from "./api/echo/v1/echo_grpc.js";
 import { type EchoReply, FailRequestSchema } from "./api/echo/v1/echo_pb.js";
-import { repoRoot } from "./support/repo.js";
 import { type ChildLine, type ChildProc, childEnv, dial, killAll, listeningPort, startNode } from "./support/process.js";
+import { repoRoot } from "./support/repo.js";
 
 const root = pathToFileURL(`${repoRoot()}/`);
 const mainJs = new URL("../cmd/helloworld/main.js", import.meta.url);
@@ -258,16 +258,13 @@ interface HTTPResult {
 function patchSlow(port: number, wait: string, agent: Agent | false = false): Promise<HTTPResult> {
   return new Promise((resolve, reject) => {
     const body = JSON.stringify({ wait });
-    const req = request(
-      { host: "127.0.0.1", port, method: "PATCH", path: "/v1/fail/slow", agent, headers: { "content-type": "application/json" } },
-      (res) => {
-        let text = "";
-        res.setEncoding("utf8");
-        res.on("data", (c: string) => (text += c));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text, connection: res.headers.connection, at: performance.now() }));
-        res.on("error", reject);
-      },
-    );
+    const req = request({ host: "127.0.0.1", port, method: "PATCH", path: "/v1/fail/slow", agent, headers: { "content-type": "application/json" } }, (res) => {
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (c: string) => (text += c));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text, connection: res.headers.connection, at: performance.now() }));
+      res.on("error", reject);
+    });
     req.on("error", reject);
     req.end(body);
   });

@@ -1,14 +1,14 @@
 import "reflect-metadata";
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { type Message, create, fromBinary, getOption, hasOption, toBinary, toJson } from "@bufbuild/protobuf";
+import { create, fromBinary, getOption, hasOption, type Message, toBinary, toJson } from "@bufbuild/protobuf";
 import type { FileDescriptorProto } from "@bufbuild/protobuf/wkt";
 import { Client, credentials, status } from "@grpc/grpc-js";
 import { http } from "@kratos-ts/kratos/gen/google/api/annotations_pb.js";
 import { HttpRuleSchema } from "@kratos-ts/kratos/gen/google/api/http_pb.js";
 import { type RunningApp, startApp } from "./support/app.js";
 import { call } from "./support/grpc.js";
-import { type ReflectionStream, type ReflectionVersion, openReflection, reflectionVersions, registryOf } from "./support/reflection.js";
+import { openReflection, type ReflectionStream, type ReflectionVersion, reflectionVersions, registryOf } from "./support/reflection.js";
 
 const greeterFile = "helloworld/v1/greeter.proto";
 const greeterFiles = ["google/api/annotations.proto", "google/api/http.proto", "google/protobuf/descriptor.proto", greeterFile];

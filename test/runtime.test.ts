@@ -8,8 +8,8 @@ import { delimiter, join } from "node:path";
 import { after, describe, it } from "node:test";
 import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
-import { repoRoot } from "./support/repo.js";
 import { childEnv, killAll, startNode } from "./support/process.js";
+import { repoRoot } from "./support/repo.js";
 
 const run = promisify(execFile);
 const root = repoRoot();

@@ -1,10 +1,10 @@
 import "reflect-metadata";
-import { Bootstrap, ENV_PREFIX } from "../../internal/conf/conf.js";
 import { loadConfig } from "@kratos-ts/kratos/config";
 import { newLogger } from "@kratos-ts/kratos/log";
-import { parseFlags, usage } from "./flags.js";
-import { Name, Version, id } from "./info.js";
+import { Bootstrap, ENV_PREFIX } from "../../internal/conf/conf.js";
 import { stopOnProcessFault } from "./fault.js";
+import { parseFlags, usage } from "./flags.js";
+import { id, Name, Version } from "./info.js";
 import { wireApp } from "./wire.js";
 
 // Every failure leaves as one line on stderr and a non-zero exit; no stack reaches the terminal.

@@ -1,15 +1,15 @@
-import { type DependencyContainer, container, instanceCachingFactory } from "tsyringe";
+import { App } from "@kratos-ts/kratos";
+import { LOGGER, type Logger } from "@kratos-ts/kratos/log";
+import { GRPCServer } from "@kratos-ts/kratos/transport/grpc";
+import { HTTPServer } from "@kratos-ts/kratos/transport/http";
+import { container, type DependencyContainer, instanceCachingFactory } from "tsyringe";
 import { bizProviders } from "../../internal/biz/providers.js";
 import { APP_CONF, type Bootstrap, DATA_CONF, SERVER_CONF } from "../../internal/conf/conf.js";
 import { Data } from "../../internal/data/data.js";
 import { dataProviders } from "../../internal/data/providers.js";
 import { serverProviders } from "../../internal/server/providers.js";
 import { serviceProviders } from "../../internal/service/providers.js";
-import { App } from "@kratos-ts/kratos";
-import { LOGGER, type Logger } from "@kratos-ts/kratos/log";
-import { GRPCServer } from "@kratos-ts/kratos/transport/grpc";
-import { HTTPServer } from "@kratos-ts/kratos/transport/http";
-import { Name, Version, id } from "./info.js";
+import { id, Name, Version } from "./info.js";
 
 /** newApp builds the App from its servers, gRPC first as in kratos-layout. */
 function newApp(c: DependencyContainer): App {

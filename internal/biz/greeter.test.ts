@@ -1,11 +1,10 @@
 import "reflect-metadata";
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { LOGGER, newLogger } from "@kratos-ts/kratos/log";
+import { LogCapture, testContext } from "@kratos-ts/kratos/testing";
 import { container } from "tsyringe";
 import { isUserNotFound } from "../../api/helloworld/v1/error_reason_errors.js";
-import { LOGGER, newLogger } from "@kratos-ts/kratos/log";
-import { testContext } from "@kratos-ts/kratos/testing";
-import { LogCapture } from "@kratos-ts/kratos/testing";
 import { ErrUserNotFound, GREETER_REPO, type Greeter, type GreeterRepo, GreeterUsecase } from "./greeter.js";
 
 class FakeRepo implements GreeterRepo {

@@ -1,7 +1,7 @@
+import type { Context } from "@kratos-ts/kratos/context";
+import { LOGGER, type Logger } from "@kratos-ts/kratos/log";
 import { inject, injectable } from "tsyringe";
 import { errorUserNotFound } from "../../api/helloworld/v1/error_reason_errors.js";
-import { LOGGER, type Logger } from "@kratos-ts/kratos/log";
-import type { Context } from "@kratos-ts/kratos/context";
 
 /** ErrUserNotFound is user not found. */
 export const ErrUserNotFound = errorUserNotFound("user not found");

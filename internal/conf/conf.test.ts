@@ -4,9 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it, type TestContext } from "node:test";
 import { Worker } from "node:worker_threads";
-import { Bootstrap, ENV_PREFIX } from "./conf.js";
 import { ConfigError, loadConfig } from "@kratos-ts/kratos/config";
 import { repoRoot } from "../../test/support/repo.js";
+import { Bootstrap, ENV_PREFIX } from "./conf.js";
 
 /** parseError is this engine's own JSON.parse message for text: Node 24's V8 ends it with "(line 1 column 2)", Node 20's does not. */
 function parseError(text: string): string {
@@ -198,10 +198,7 @@ describe("loadConfig with the app's Bootstrap schema", () => {
     });
 
     it("reports several problems together on one line, separated by '; '", (t) => {
-      const file = join(
-        tempDir(t, { "config.yaml": "server:\n  http:\n    addr: 8000\n    timeout: 5\nfoo: 1\nlog:\n  level: loud\n" }),
-        "config.yaml",
-      );
+      const file = join(tempDir(t, { "config.yaml": "server:\n  http:\n    addr: 8000\n    timeout: 5\nfoo: 1\nlog:\n  level: loud\n" }), "config.yaml");
       refuses(
         file,
         `config: server.http.addr (${file}): expected string, received number; ` +
@@ -386,7 +383,7 @@ describe("loadConfig with the app's Bootstrap schema", () => {
       const names = "abcdefghij";
       for (let i = 0; i < names.length; i++) {
         const name = names[i] as string;
-        const items = Array.from({ length: 10 }, (_, k) => (i === 0 ? "lol" : `*${names[i - 1]}`));
+        const items = Array.from({ length: 10 }, () => (i === 0 ? "lol" : `*${names[i - 1]}`));
         const body = kind === "mapping" ? `{${items.map((v, k) => `k${k}: ${v}`).join(", ")}}` : `[${items.join(", ")}]`;
         lines.push(`${name}: &${name} ${body}`);
       }

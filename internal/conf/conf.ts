@@ -1,5 +1,5 @@
-import { z } from "zod";
 import { duration } from "@kratos-ts/kratos/config";
+import { z } from "zod";
 
 const listener = (addr: string) =>
   z.strictObject({

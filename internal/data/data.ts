@@ -1,5 +1,5 @@
-import { inject, injectable } from "tsyringe";
 import { LOGGER, type Logger } from "@kratos-ts/kratos/log";
+import { inject, injectable } from "tsyringe";
 import { DATA_CONF, type DataConf } from "../conf/conf.js";
 
 /** Data holds the data resources; in memory until a database is wired in. */
@@ -15,4 +15,3 @@ export class Data {
     this.log.info("closing the data resources");
   }
 }
-

@@ -1,10 +1,9 @@
 import "reflect-metadata";
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { container } from "tsyringe";
 import { LOGGER, newLogger } from "@kratos-ts/kratos/log";
-import { testContext } from "@kratos-ts/kratos/testing";
-import { LogCapture } from "@kratos-ts/kratos/testing";
+import { LogCapture, testContext } from "@kratos-ts/kratos/testing";
+import { container } from "tsyringe";
 import { ErrUserNotFound, GREETER_REPO, type GreeterRepo } from "../biz/greeter.js";
 import { Bootstrap, DATA_CONF } from "../conf/conf.js";
 import { Data } from "./data.js";
@@ -34,11 +33,23 @@ describe("the data layer", () => {
     const a = await repo.save(ctx, { hello: "a" });
     const b = await repo.save(ctx, { hello: "b" });
     await repo.save(ctx, { hello: "a" });
-    assert.deepEqual([a, b], [{ hello: "a", id: 1 }, { hello: "b", id: 2 }]);
+    assert.deepEqual(
+      [a, b],
+      [
+        { hello: "a", id: 1 },
+        { hello: "b", id: 2 },
+      ],
+    );
     assert.deepEqual(await repo.findByID(ctx, 2), { hello: "b", id: 2 });
     assert.deepEqual(await repo.update(ctx, { id: 2, hello: "c" }), { id: 2, hello: "c" });
-    assert.deepEqual(await repo.listByHello(ctx, "a"), [{ hello: "a", id: 1 }, { hello: "a", id: 3 }]);
-    assert.deepEqual((await repo.listAll(ctx)).map((g) => g.hello), ["a", "c", "a"]);
+    assert.deepEqual(await repo.listByHello(ctx, "a"), [
+      { hello: "a", id: 1 },
+      { hello: "a", id: 3 },
+    ]);
+    assert.deepEqual(
+      (await repo.listAll(ctx)).map((g) => g.hello),
+      ["a", "c", "a"],
+    );
   });
 
   it("answers a missing greeter with ErrUserNotFound", async () => {

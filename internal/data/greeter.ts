@@ -1,5 +1,5 @@
-import { inject, injectable } from "tsyringe";
 import type { Context } from "@kratos-ts/kratos/context";
+import { inject, injectable } from "tsyringe";
 import { ErrUserNotFound, type Greeter, type GreeterRepo } from "../biz/greeter.js";
 import { Data } from "./data.js";
 

@@ -1,7 +1,7 @@
-import { registerGreeterServer } from "../../api/helloworld/v1/greeter_grpc.js";
 import type { Logger } from "@kratos-ts/kratos/log";
 import { recovery } from "@kratos-ts/kratos/middleware";
 import { GRPCServer } from "@kratos-ts/kratos/transport/grpc";
+import { registerGreeterServer } from "../../api/helloworld/v1/greeter_grpc.js";
 import type { ServerConf } from "../conf/conf.js";
 import type { GreeterService } from "../service/greeter.js";
 

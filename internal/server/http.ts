@@ -1,7 +1,7 @@
-import { registerGreeterHTTPServer } from "../../api/helloworld/v1/greeter_http.js";
 import type { Logger } from "@kratos-ts/kratos/log";
 import { recovery } from "@kratos-ts/kratos/middleware";
 import { HTTPServer } from "@kratos-ts/kratos/transport/http";
+import { registerGreeterHTTPServer } from "../../api/helloworld/v1/greeter_http.js";
 import type { ServerConf } from "../conf/conf.js";
 import type { GreeterService } from "../service/greeter.js";
 

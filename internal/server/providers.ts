@@ -1,7 +1,7 @@
-import { type DependencyContainer, instanceCachingFactory } from "tsyringe";
 import { LOGGER, type Logger } from "@kratos-ts/kratos/log";
 import { GRPCServer } from "@kratos-ts/kratos/transport/grpc";
 import { HTTPServer } from "@kratos-ts/kratos/transport/http";
+import { type DependencyContainer, instanceCachingFactory } from "tsyringe";
 import { SERVER_CONF, type ServerConf } from "../conf/conf.js";
 import { GreeterService } from "../service/greeter.js";
 import { newGRPCServer } from "./grpc.js";

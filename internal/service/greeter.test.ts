@@ -2,9 +2,9 @@ import "reflect-metadata";
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { create } from "@bufbuild/protobuf";
+import { testContext } from "@kratos-ts/kratos/testing";
 import { container } from "tsyringe";
 import { HelloRequestSchema } from "../../api/helloworld/v1/greeter_pb.js";
-import { testContext } from "@kratos-ts/kratos/testing";
 import { ErrUserNotFound, type Greeter, GreeterUsecase } from "../biz/greeter.js";
 import { GreeterService } from "./greeter.js";
 

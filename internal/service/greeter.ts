@@ -1,9 +1,9 @@
 import { create } from "@bufbuild/protobuf";
+import type { Context } from "@kratos-ts/kratos/context";
 import { inject, injectable } from "tsyringe";
 import type { GreeterServer } from "../../api/helloworld/v1/greeter_grpc.js";
 import type { GreeterHTTPServer } from "../../api/helloworld/v1/greeter_http.js";
 import { type HelloReply, HelloReplySchema, type HelloRequest } from "../../api/helloworld/v1/greeter_pb.js";
-import type { Context } from "@kratos-ts/kratos/context";
 import { GreeterUsecase } from "../biz/greeter.js";
 
 /** GreeterService is a greeter service: it turns API messages into biz calls and back. */

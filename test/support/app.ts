@@ -1,12 +1,12 @@
 import "reflect-metadata";
+import type { App } from "@kratos-ts/kratos";
+import { type Logger, newLogger } from "@kratos-ts/kratos/log";
+import { LogCapture } from "@kratos-ts/kratos/testing";
+import { GRPCServer } from "@kratos-ts/kratos/transport/grpc";
+import { HTTPServer } from "@kratos-ts/kratos/transport/http";
 import type { DependencyContainer } from "tsyringe";
 import { wireApp } from "../../cmd/helloworld/wire.js";
 import { Bootstrap } from "../../internal/conf/conf.js";
-import type { App } from "@kratos-ts/kratos";
-import { type Logger, newLogger } from "@kratos-ts/kratos/log";
-import { GRPCServer } from "@kratos-ts/kratos/transport/grpc";
-import { HTTPServer } from "@kratos-ts/kratos/transport/http";
-import { LogCapture } from "@kratos-ts/kratos/testing";
 
 export interface RunningApp {
   app: App;

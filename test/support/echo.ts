@@ -1,15 +1,15 @@
 import { create } from "@bufbuild/protobuf";
 import { durationMs } from "@bufbuild/protobuf/wkt";
-import { type EchoServer, registerEchoServer } from "../api/echo/v1/echo_grpc.js";
-import { registerEchoHTTPServer } from "../api/echo/v1/echo_http.js";
-import { type EchoReply, EchoReplySchema, type EchoRequest, type FailRequest } from "../api/echo/v1/echo_pb.js";
+import type { Context } from "@kratos-ts/kratos/context";
 import { KratosError } from "@kratos-ts/kratos/errors";
 import type { Logger } from "@kratos-ts/kratos/log";
 import type { Middleware } from "@kratos-ts/kratos/middleware";
 import { recovery } from "@kratos-ts/kratos/middleware";
-import type { Context } from "@kratos-ts/kratos/context";
 import { GRPCServer } from "@kratos-ts/kratos/transport/grpc";
 import { HTTPServer } from "@kratos-ts/kratos/transport/http";
+import { type EchoServer, registerEchoServer } from "../api/echo/v1/echo_grpc.js";
+import { registerEchoHTTPServer } from "../api/echo/v1/echo_http.js";
+import { type EchoReply, EchoReplySchema, type EchoRequest, type FailRequest } from "../api/echo/v1/echo_pb.js";
 
 /** EchoService answers with what it got and what the context said; Fail fails as asked. */
 export class EchoService implements EchoServer {

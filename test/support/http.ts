@@ -10,7 +10,13 @@ export interface RawResponse {
  * rawRequest sends one HTTP/1.1 request with the path exactly as given (fetch would resolve /./ and /../
  * before sending) and follows no redirect.
  */
-export function rawRequest(baseURL: string, method: string, path: string, headers: Record<string, string> = {}, body?: string | Uint8Array): Promise<RawResponse> {
+export function rawRequest(
+  baseURL: string,
+  method: string,
+  path: string,
+  headers: Record<string, string> = {},
+  body?: string | Uint8Array,
+): Promise<RawResponse> {
   const { hostname, port } = new URL(baseURL);
   return new Promise((resolve, reject) => {
     const req = request({ host: hostname, port, method, path, headers, agent: false }, (res) => {

@@ -1,6 +1,6 @@
-import { type MessageInitShape, create, createFileRegistry, fromBinary, type FileRegistry } from "@bufbuild/protobuf";
+import { create, createFileRegistry, type FileRegistry, fromBinary, type MessageInitShape } from "@bufbuild/protobuf";
 import { type FileDescriptorProto, FileDescriptorProtoSchema, FileDescriptorSetSchema } from "@bufbuild/protobuf/wkt";
-import { type ClientDuplexStream, type StatusObject, credentials, makeGenericClientConstructor } from "@grpc/grpc-js";
+import { type ClientDuplexStream, credentials, makeGenericClientConstructor, type StatusObject } from "@grpc/grpc-js";
 import * as v1 from "@kratos-ts/kratos/gen/grpc/reflection/v1/reflection_pb.js";
 import * as v1alpha from "@kratos-ts/kratos/gen/grpc/reflection/v1alpha/reflection_pb.js";
 import { definitionOf } from "@kratos-ts/kratos/transport/grpc";

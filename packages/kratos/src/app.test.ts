@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { LogCapture } from "./testing/logs.js";
 import { App } from "./app.js";
 import { newLogger } from "./log/logger.js";
+import { LogCapture } from "./testing/logs.js";
 import type { Server } from "./transport/server.js";
 
 /** A server that records what happens to it; start fails if told to, stop hangs until forced if told to. */
@@ -58,7 +58,20 @@ describe("App", () => {
     await app.started;
     app.stop();
     await done;
-    assert.deepEqual(events, ["beforeStart", "a start", "b start", "a listening", "b listening", "afterStart", "beforeStop", "a stop", "b stop", "a stopped", "b stopped", "afterStop"]);
+    assert.deepEqual(events, [
+      "beforeStart",
+      "a start",
+      "b start",
+      "a listening",
+      "b listening",
+      "afterStart",
+      "beforeStop",
+      "a stop",
+      "b stop",
+      "a stopped",
+      "b stopped",
+      "afterStop",
+    ]);
   });
 
   it("stops the servers that started when another fails, and rejects with its error", async () => {

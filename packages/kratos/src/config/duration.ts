@@ -1,4 +1,13 @@
-const unitNs: Record<string, bigint> = { ns: 1n, us: 1_000n, "µs": 1_000n, "μs": 1_000n, ms: 1_000_000n, s: 1_000_000_000n, m: 60_000_000_000n, h: 3_600_000_000_000n };
+const unitNs: Record<string, bigint> = {
+  ns: 1n,
+  us: 1_000n,
+  µs: 1_000n,
+  μs: 1_000n,
+  ms: 1_000_000n,
+  s: 1_000_000_000n,
+  m: 60_000_000_000n,
+  h: 3_600_000_000_000n,
+};
 const tokenRE = /^(\d*)(?:\.(\d*))?(ns|us|µs|μs|ms|s|m|h)/;
 // Go's time.Duration is an int64 of nanoseconds; longer durations do not exist there either.
 const maxNs = (1n << 63n) - 1n;

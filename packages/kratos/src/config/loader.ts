@@ -3,7 +3,7 @@ import { extname, join } from "node:path";
 import type { z } from "zod";
 import { parseBool } from "./bool.js";
 import { leafPaths } from "./schema.js";
-import { NodeBudget, loadYaml, maxDepth, maxNodes, yamlErrorReason } from "./yaml.js";
+import { loadYaml, maxDepth, maxNodes, NodeBudget, yamlErrorReason } from "./yaml.js";
 
 /** ConfigError says what is wrong with the config in one line: which key, in which file. */
 export class ConfigError extends Error {
@@ -42,7 +42,9 @@ function configFiles(path: string): string[] {
   try {
     isDir = statSync(path).isDirectory();
   } catch (err) {
-    throw new ConfigError(`config: cannot read ${path}: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file or directory" : (err as Error).message}`);
+    throw new ConfigError(
+      `config: cannot read ${path}: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file or directory" : (err as Error).message}`,
+    );
   }
   if (!isDir) {
     if (!configExtensions.has(extname(path))) throw new ConfigError(`config: ${path}: unsupported format (want .yaml, .yml or .json)`);

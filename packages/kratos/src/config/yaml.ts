@@ -37,5 +37,5 @@ export function loadYaml(text: string, filename?: string): unknown {
 /** yamlErrorReason says in one line what is wrong with a YAML text and where: "reason at line L, column C". */
 export function yamlErrorReason(err: unknown): string {
   const e = err as Error & { reason?: string; mark?: { line: number; column: number } };
-  return e.reason && e.mark ? `${e.reason} at line ${e.mark.line + 1}, column ${e.mark.column + 1}` : String(e.message).split("\n")[0] as string;
+  return e.reason && e.mark ? `${e.reason} at line ${e.mark.line + 1}, column ${e.mark.column + 1}` : (String(e.message).split("\n")[0] as string);
 }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { Health } from "../gen/grpc/health/v1/health_pb.js";
-import { TransportContext, operationOf } from "./context.js";
+import { operationOf, TransportContext } from "./context.js";
 import { Header } from "./header.js";
 import { createContextKey } from "./values.js";
 

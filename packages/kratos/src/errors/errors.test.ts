@@ -2,27 +2,58 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { status as S } from "@grpc/grpc-js";
 import { fromGRPCCode, toGRPCCode } from "./codes.js";
-import { KratosError, code, fromError, notFound, reason } from "./errors.js";
+import { code, fromError, KratosError, notFound, reason } from "./errors.js";
 import { fromServiceError, toGRPCStatus } from "./grpc.js";
 
 describe("the Kratos error model", () => {
   it("maps HTTP codes to gRPC codes exactly as Kratos", () => {
     const table: Array<[number, S]> = [
-      [200, S.OK], [400, S.INVALID_ARGUMENT], [401, S.UNAUTHENTICATED], [403, S.PERMISSION_DENIED], [404, S.NOT_FOUND],
-      [409, S.ABORTED], [429, S.RESOURCE_EXHAUSTED], [500, S.INTERNAL], [501, S.UNIMPLEMENTED], [503, S.UNAVAILABLE],
-      [504, S.DEADLINE_EXCEEDED], [499, S.CANCELLED], [418, S.UNKNOWN], [302, S.UNKNOWN],
+      [200, S.OK],
+      [400, S.INVALID_ARGUMENT],
+      [401, S.UNAUTHENTICATED],
+      [403, S.PERMISSION_DENIED],
+      [404, S.NOT_FOUND],
+      [409, S.ABORTED],
+      [429, S.RESOURCE_EXHAUSTED],
+      [500, S.INTERNAL],
+      [501, S.UNIMPLEMENTED],
+      [503, S.UNAVAILABLE],
+      [504, S.DEADLINE_EXCEEDED],
+      [499, S.CANCELLED],
+      [418, S.UNKNOWN],
+      [302, S.UNKNOWN],
     ];
-    assert.deepEqual(table.map(([h]) => toGRPCCode(h)), table.map(([, g]) => g));
+    assert.deepEqual(
+      table.map(([h]) => toGRPCCode(h)),
+      table.map(([, g]) => g),
+    );
   });
 
   it("maps gRPC codes to HTTP codes exactly as Kratos", () => {
     const table: Array<[S, number]> = [
-      [S.OK, 200], [S.CANCELLED, 499], [S.UNKNOWN, 500], [S.INVALID_ARGUMENT, 400], [S.DEADLINE_EXCEEDED, 504],
-      [S.NOT_FOUND, 404], [S.ALREADY_EXISTS, 409], [S.PERMISSION_DENIED, 403], [S.UNAUTHENTICATED, 401],
-      [S.RESOURCE_EXHAUSTED, 429], [S.FAILED_PRECONDITION, 400], [S.ABORTED, 409], [S.OUT_OF_RANGE, 400],
-      [S.UNIMPLEMENTED, 501], [S.INTERNAL, 500], [S.UNAVAILABLE, 503], [S.DATA_LOSS, 500], [99 as S, 500],
+      [S.OK, 200],
+      [S.CANCELLED, 499],
+      [S.UNKNOWN, 500],
+      [S.INVALID_ARGUMENT, 400],
+      [S.DEADLINE_EXCEEDED, 504],
+      [S.NOT_FOUND, 404],
+      [S.ALREADY_EXISTS, 409],
+      [S.PERMISSION_DENIED, 403],
+      [S.UNAUTHENTICATED, 401],
+      [S.RESOURCE_EXHAUSTED, 429],
+      [S.FAILED_PRECONDITION, 400],
+      [S.ABORTED, 409],
+      [S.OUT_OF_RANGE, 400],
+      [S.UNIMPLEMENTED, 501],
+      [S.INTERNAL, 500],
+      [S.UNAVAILABLE, 503],
+      [S.DATA_LOSS, 500],
+      [99 as S, 500],
     ];
-    assert.deepEqual(table.map(([g]) => fromGRPCCode(g)), table.map(([, h]) => h));
+    assert.deepEqual(
+      table.map(([g]) => fromGRPCCode(g)),
+      table.map(([, h]) => h),
+    );
   });
 
   it("finds a KratosError through a cause chain, and makes anything else an unknown 500", () => {

@@ -1,5 +1,5 @@
 import type { Logger } from "../log/logger.js";
-import { KratosError, findError } from "./errors.js";
+import { findError, KratosError } from "./errors.js";
 
 /** The error a client sees when a handler fails in a way it did not mean to. */
 export const ErrUnknownRequest = new KratosError(500, "UNKNOWN", "unknown request error");

@@ -1,1 +1,1 @@
-export { LOGGER, type LogFormat, type LogLevel, type Logger, type LoggerOptions, newLogger } from "./logger.js";
+export { LOGGER, type LogFormat, type Logger, type LoggerOptions, type LogLevel, newLogger } from "./logger.js";

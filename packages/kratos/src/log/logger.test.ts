@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { Writable } from "node:stream";
 import { describe, it } from "node:test";
-import { execFileSync } from "node:child_process";
 import { LogCapture } from "../testing/logs.js";
 import { newLogger } from "./logger.js";
 
@@ -22,16 +22,19 @@ describe("newLogger", () => {
     newLogger({ ...base, destination: logs }).warn("hello");
     const line = logs.lines[0] as Record<string, unknown>;
     assert.deepEqual(Object.keys(line), ["level", "ts", "service.id", "service.name", "service.version", "trace.id", "span.id", "msg"]);
-    assert.deepEqual({ ...line, ts: undefined }, {
-      level: "WARN",
-      ts: undefined,
-      "service.id": "host",
-      "service.name": "helloworld",
-      "service.version": "1.2.3",
-      "trace.id": "",
-      "span.id": "",
-      msg: "hello",
-    });
+    assert.deepEqual(
+      { ...line, ts: undefined },
+      {
+        level: "WARN",
+        ts: undefined,
+        "service.id": "host",
+        "service.name": "helloworld",
+        "service.version": "1.2.3",
+        "trace.id": "",
+        "span.id": "",
+        msg: "hello",
+      },
+    );
   });
 
   it("adds caller=dir/file:line of the code that logged, when asked", () => {

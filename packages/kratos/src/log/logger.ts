@@ -1,5 +1,5 @@
 import { createRequire } from "node:module";
-import { pino, type DestinationStream, type Logger as PinoLogger } from "pino";
+import { type DestinationStream, type Logger as PinoLogger, pino } from "pino";
 import type { PrettyOptions } from "pino-pretty";
 import { callerOf } from "./caller.js";
 

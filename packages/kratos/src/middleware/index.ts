@@ -1,2 +1,2 @@
-export { type Handler, type Middleware, chain } from "./middleware.js";
+export { chain, type Handler, type Middleware } from "./middleware.js";
 export { recovery } from "./recovery.js";

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { LogCapture } from "../testing/logs.js";
-import { testContext } from "../testing/context.js";
 import { KratosError } from "../errors/errors.js";
-import { newLogger } from "../log/logger.js";
-import { type Middleware, chain } from "./middleware.js";
 import { ErrUnknownRequest } from "../errors/public.js";
+import { newLogger } from "../log/logger.js";
+import { testContext } from "../testing/context.js";
+import { LogCapture } from "../testing/logs.js";
+import { chain, type Middleware } from "./middleware.js";
 import { recovery } from "./recovery.js";
 
 describe("middleware", () => {
@@ -20,7 +20,10 @@ describe("middleware", () => {
         order.push(`${name} out`);
         return reply;
       };
-    const handler = chain(tag("a"), tag("b"))(async (_ctx, req) => {
+    const handler = chain(
+      tag("a"),
+      tag("b"),
+    )(async (_ctx, req) => {
       order.push("handler");
       return req;
     });
@@ -33,7 +36,9 @@ describe("middleware", () => {
     const rec = recovery(newLogger({ id: "t", name: "t", version: "t", destination: logs }));
     const typed = new KratosError(404, "USER_NOT_FOUND", "user not found");
     await assert.rejects(rec(async () => Promise.reject(typed))(testContext(), {}), (err) => err === typed);
-    await assert.rejects(rec(async () => Promise.reject("a string"))(testContext({ operation: "/x/Y" }), {}), (err) => (err as KratosError).is(ErrUnknownRequest));
+    await assert.rejects(rec(async () => Promise.reject("a string"))(testContext({ operation: "/x/Y" }), {}), (err) =>
+      (err as KratosError).is(ErrUnknownRequest),
+    );
     assert.deepEqual(logs.messages(), ["panic recovered: a string"]);
     assert.equal(logs.lines[0]?.operation, "/x/Y");
   });

@@ -34,11 +34,36 @@ export function generateGRPC(schema: Schema<KratosOptions>, file: DescFile): voi
       const cb = ["callback: ", grpc("requestCallback"), "<", f.importShape(m.output), ">"];
       f.print("  ", m.localName, "(request: ", req, ", ", ...cb, "): ", grpc("ClientUnaryCall"), ";");
       f.print("  ", m.localName, "(request: ", req, ", metadata: ", grpc("Metadata"), ", ", ...cb, "): ", grpc("ClientUnaryCall"), ";");
-      f.print("  ", m.localName, "(request: ", req, ", metadata: ", grpc("Metadata"), ", options: Partial<", grpc("CallOptions"), ">, ", ...cb, "): ", grpc("ClientUnaryCall"), ";");
+      f.print(
+        "  ",
+        m.localName,
+        "(request: ",
+        req,
+        ", metadata: ",
+        grpc("Metadata"),
+        ", options: Partial<",
+        grpc("CallOptions"),
+        ">, ",
+        ...cb,
+        "): ",
+        grpc("ClientUnaryCall"),
+        ";",
+      );
     }
     f.print("}");
     f.print();
-    f.print(f.export("const", `${name}Client`), " = ", grpc("makeGenericClientConstructor", false), "(", definitionOf, "(", f.importSchema(service), "), ", f.string(service.typeName), ") as unknown as {");
+    f.print(
+      f.export("const", `${name}Client`),
+      " = ",
+      grpc("makeGenericClientConstructor", false),
+      "(",
+      definitionOf,
+      "(",
+      f.importSchema(service),
+      "), ",
+      f.string(service.typeName),
+      ") as unknown as {",
+    );
     f.print("  new (address: string, credentials: ", grpc("ChannelCredentials"), ", options?: Partial<", grpc("ClientOptions"), ">): ", `${name}Client`, ";");
     f.print("  service: ", grpc("ServiceDefinition"), ";");
     f.print("  serviceName: string;");

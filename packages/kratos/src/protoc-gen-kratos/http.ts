@@ -1,7 +1,7 @@
 import type { DescFile } from "@bufbuild/protobuf";
 import type { Schema } from "@bufbuild/protoplugin";
-import type { KratosOptions } from "./options.js";
 import { bindingsOf } from "../transport/http/rules.js";
+import type { KratosOptions } from "./options.js";
 import { warnOddBinding } from "./warnings.js";
 
 /** generateHTTP writes <file>_http.ts: the interface of the RPCs with a google.api.http rule, and a register function. */

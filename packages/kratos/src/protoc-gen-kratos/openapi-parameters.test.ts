@@ -1,13 +1,20 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { type DescFile, type DescMessage, createFileRegistry, fromJson } from "@bufbuild/protobuf";
+import { createFileRegistry, type DescFile, type DescMessage, fromJson } from "@bufbuild/protobuf";
 import * as wkt from "@bufbuild/protobuf/wkt";
 import type { Binding } from "../transport/http/rules.js";
 import { parameters } from "./openapi-parameters.js";
 
 // json_name is set as protoc and buf set it.
 const jsonName = (name: string) => name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
-const field = (name: string, number: number, type: string, extra: object = {}) => ({ name, number, type: `TYPE_${type}`, label: "LABEL_OPTIONAL", jsonName: jsonName(name), ...extra });
+const field = (name: string, number: number, type: string, extra: object = {}) => ({
+  name,
+  number,
+  type: `TYPE_${type}`,
+  label: "LABEL_OPTIONAL",
+  jsonName: jsonName(name),
+  ...extra,
+});
 const message = (name: string, number: number, typeName: string, extra: object = {}) => field(name, number, "MESSAGE", { typeName, ...extra });
 const repeated = { label: "LABEL_REPEATED" };
 
@@ -16,7 +23,13 @@ const file = fromJson(wkt.FileDescriptorProtoSchema, {
   name: "params.proto",
   package: "t",
   syntax: "proto3",
-  dependency: ["google/protobuf/any.proto", "google/protobuf/empty.proto", "google/protobuf/struct.proto", "google/protobuf/timestamp.proto", "google/protobuf/wrappers.proto"],
+  dependency: [
+    "google/protobuf/any.proto",
+    "google/protobuf/empty.proto",
+    "google/protobuf/struct.proto",
+    "google/protobuf/timestamp.proto",
+    "google/protobuf/wrappers.proto",
+  ],
   messageType: [
     { name: "Node", field: [field("v", 1, "STRING"), message("child", 2, ".t.Node")] },
     { name: "Inner", field: [field("label", 1, "STRING"), field("count", 2, "UINT32")] },
@@ -40,7 +53,13 @@ const file = fromJson(wkt.FileDescriptorProtoSchema, {
     },
   ],
 });
-const imports: DescFile[] = [wkt.file_google_protobuf_any, wkt.file_google_protobuf_empty, wkt.file_google_protobuf_struct, wkt.file_google_protobuf_timestamp, wkt.file_google_protobuf_wrappers];
+const imports: DescFile[] = [
+  wkt.file_google_protobuf_any,
+  wkt.file_google_protobuf_empty,
+  wkt.file_google_protobuf_struct,
+  wkt.file_google_protobuf_timestamp,
+  wkt.file_google_protobuf_wrappers,
+];
 const req = createFileRegistry(file, (name) => imports.find((f) => f.proto.name === name)).getMessage("t.Req") as DescMessage;
 
 const binding = (method: string, path: string, body = ""): Binding => ({ method, path, body, responseBody: "" });

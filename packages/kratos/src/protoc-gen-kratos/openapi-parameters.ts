@@ -1,6 +1,6 @@
 import type { DescField, DescMessage } from "@bufbuild/protobuf";
 import type { Binding } from "../transport/http/rules.js";
-import { type Obj, type Refs, comment, fieldSchema } from "./openapi-schemas.js";
+import { comment, fieldSchema, type Obj, type Refs } from "./openapi-schemas.js";
 
 /**
  * parameters lists the path and query parameters of a binding as the HTTP server binds them: the path

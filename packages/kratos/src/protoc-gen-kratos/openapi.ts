@@ -1,11 +1,11 @@
 import type { DescMethod, DescService } from "@bufbuild/protobuf";
 import type { Schema } from "@bufbuild/protoplugin";
 import { dump } from "js-yaml";
-import type { KratosOptions } from "./options.js";
 import { type Binding, bindingsOf } from "../transport/http/rules.js";
 import { ERROR_SCHEMA, errorResponses, errorSchema } from "./openapi-errors.js";
 import { fieldAt, parameters } from "./openapi-parameters.js";
-import { type Obj, type Refs, comment, fieldSchema, messageSchema, ref } from "./openapi-schemas.js";
+import { comment, fieldSchema, messageSchema, type Obj, type Refs, ref } from "./openapi-schemas.js";
+import type { KratosOptions } from "./options.js";
 
 /** generateOpenapi writes one OpenAPI 3 document for every HTTP-bound RPC of the files, as gnostic's protoc-gen-openapi does. */
 export function generateOpenapi(schema: Schema<KratosOptions>): void {

@@ -13,11 +13,11 @@ export class LogCapture implements DestinationStream {
       const line = JSON.parse(text) as LogLine;
       this.lines.push(line);
       // A waiter whose line has come is resolved and dropped; the others keep waiting.
-    this.waiters = this.waiters.filter((w) => {
-      if (!w.match(line)) return true;
-      w.resolve(line);
-      return false;
-    });
+      this.waiters = this.waiters.filter((w) => {
+        if (!w.match(line)) return true;
+        w.resolve(line);
+        return false;
+      });
     }
   }
 

@@ -1,4 +1,4 @@
-import { type DescMessage, type DescService, type Message, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { type DescMessage, type DescService, fromBinary, type Message, toBinary } from "@bufbuild/protobuf";
 import type { MethodDefinition, ServiceDefinition } from "@grpc/grpc-js";
 
 /**

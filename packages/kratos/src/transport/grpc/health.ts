@@ -1,12 +1,12 @@
 import { create } from "@bufbuild/protobuf";
-import { type ServerUnaryCall, type ServerWritableStream, type sendUnaryData, status as GRPCStatus } from "@grpc/grpc-js";
+import { status as GRPCStatus, type ServerUnaryCall, type ServerWritableStream, type sendUnaryData } from "@grpc/grpc-js";
 import {
   type HealthCheckRequest,
   type HealthCheckResponse,
   HealthCheckResponseSchema,
-  HealthCheckResponse_ServingStatus as ServingStatus,
   type HealthListResponse,
   HealthListResponseSchema,
+  HealthCheckResponse_ServingStatus as ServingStatus,
 } from "../../gen/grpc/health/v1/health_pb.js";
 
 export { ServingStatus };

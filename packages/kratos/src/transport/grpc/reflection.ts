@@ -1,6 +1,6 @@
-import { type DescFile, type DescMessage, type DescService, create, toBinary } from "@bufbuild/protobuf";
+import { create, type DescFile, type DescMessage, type DescService, toBinary } from "@bufbuild/protobuf";
 import { FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
-import { type ServerDuplexStream, status as GRPCStatus } from "@grpc/grpc-js";
+import { status as GRPCStatus, type ServerDuplexStream } from "@grpc/grpc-js";
 import * as v1 from "../../gen/grpc/reflection/v1/reflection_pb.js";
 import * as v1alpha from "../../gen/grpc/reflection/v1alpha/reflection_pb.js";
 
@@ -105,7 +105,10 @@ export class ReflectionService {
         return { ...base, messageResponse: { case: "allExtensionNumbersResponse", value: { baseTypeName: r.value, extensionNumber: numbers } } };
       }
       default:
-        return { ...base, messageResponse: { case: "errorResponse", value: { errorCode: GRPCStatus.UNIMPLEMENTED, errorMessage: "unknown reflection request" } } };
+        return {
+          ...base,
+          messageResponse: { case: "errorResponse", value: { errorCode: GRPCStatus.UNIMPLEMENTED, errorMessage: "unknown reflection request" } },
+        };
     }
   }
 

@@ -1,16 +1,16 @@
 import type { DescMethod, DescService, Message } from "@bufbuild/protobuf";
 import {
   Server as GRPCJSServer,
-  Metadata,
-  type ServerUnaryCall,
-  ServerCredentials,
-  type StatusObject,
   status as GRPCStatus,
-  type UntypedServiceImplementation,
+  Metadata,
+  ServerCredentials,
+  type ServerUnaryCall,
+  type StatusObject,
   type sendUnaryData,
   setLogger,
+  type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
-import { TransportContext, deadlineAfter, operationOf } from "../../context/context.js";
+import { deadlineAfter, operationOf, TransportContext } from "../../context/context.js";
 import { toGRPCStatus } from "../../errors/grpc.js";
 import { publicError } from "../../errors/public.js";
 import { file_google_rpc_error_details } from "../../gen/google/rpc/error_details_pb.js";
@@ -19,7 +19,7 @@ import { Health } from "../../gen/grpc/health/v1/health_pb.js";
 import * as reflectionV1 from "../../gen/grpc/reflection/v1/reflection_pb.js";
 import * as reflectionV1alpha from "../../gen/grpc/reflection/v1alpha/reflection_pb.js";
 import type { Logger } from "../../log/logger.js";
-import { type Handler, type Middleware, chain } from "../../middleware/middleware.js";
+import { chain, type Handler, type Middleware } from "../../middleware/middleware.js";
 import { formatAddress, listenError, parseAddress } from "../address.js";
 import type { Server } from "../server.js";
 import { definitionOf } from "./definition.js";

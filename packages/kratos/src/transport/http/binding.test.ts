@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { type DescMessage, createFileRegistry, fromJson, toJson } from "@bufbuild/protobuf";
+import { createFileRegistry, type DescMessage, fromJson, toJson } from "@bufbuild/protobuf";
 import * as wkt from "@bufbuild/protobuf/wkt";
 import { KratosError } from "../../errors/errors.js";
 import { bindRequest } from "./binding.js";

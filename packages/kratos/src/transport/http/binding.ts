@@ -1,13 +1,13 @@
 import {
+  create,
   type DescEnum,
   type DescField,
   type DescMessage,
   type JsonObject,
   type JsonValue,
   type Message,
-  ScalarType,
-  create,
   mergeFromJson,
+  ScalarType,
 } from "@bufbuild/protobuf";
 import { parseBool } from "../../config/bool.js";
 import { KratosError } from "../../errors/errors.js";
@@ -50,7 +50,11 @@ export function bindRequest(input: DescMessage, body: Body | undefined, query: Q
 function bindBody(input: DescMessage, msg: Message, { field, raw, codec }: Body): void {
   if (codec.model === "message") {
     if (field === "*") {
-      mergeMessage(input, msg, decodeOrThrow(() => codec.decode(input, raw)));
+      mergeMessage(
+        input,
+        msg,
+        decodeOrThrow(() => codec.decode(input, raw)),
+      );
       return;
     }
     const target = findField(input, field);
@@ -110,7 +114,8 @@ function setPath(input: DescMessage, target: JsonObject, path: string[], values:
     const last = i === path.length - 1;
     if (!last) {
       if (field.fieldKind !== "message") return;
-      const child = (node[field.jsonName] ??= {}) as JsonObject;
+      const child = (node[field.jsonName] ?? {}) as JsonObject;
+      node[field.jsonName] = child;
       node = child;
       message = field.message;
       continue;

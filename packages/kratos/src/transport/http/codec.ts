@@ -1,6 +1,6 @@
-import { type DescMessage, type JsonValue, type Message, create, fromBinary, toBinary, toJson } from "@bufbuild/protobuf";
+import { create, type DescMessage, fromBinary, type JsonValue, type Message, toBinary, toJson } from "@bufbuild/protobuf";
 import { dump } from "js-yaml";
-import { NodeBudget, loadYaml, maxDepth, maxNodes, yamlErrorReason } from "../../config/yaml.js";
+import { loadYaml, maxDepth, maxNodes, NodeBudget, yamlErrorReason } from "../../config/yaml.js";
 import type { Status } from "../../errors/errors.js";
 
 interface CodecName {

@@ -22,7 +22,7 @@ export function compilePath(template: string): CompiledPath {
   const lastSlash = body.lastIndexOf("/");
   const colon = body.indexOf(":", lastSlash);
   if (colon > 0 && !body.slice(lastSlash, colon).includes("}")) {
-    verb = `:${escape(body.slice(colon + 1))}`;
+    verb = `:${escapeRegExp(body.slice(colon + 1))}`;
     body = body.slice(0, colon);
   }
   const source = body
@@ -44,10 +44,10 @@ export function compilePath(template: string): CompiledPath {
 function segments(pattern: string): string {
   return pattern
     .split("/")
-    .map((s) => (s === "**" ? ".*" : s === "*" ? "[^/]+" : escape(s)))
+    .map((s) => (s === "**" ? ".*" : s === "*" ? "[^/]+" : escapeRegExp(s)))
     .join("/");
 }
 
-function escape(literal: string): string {
+function escapeRegExp(literal: string): string {
   return literal.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }

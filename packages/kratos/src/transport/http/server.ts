@@ -1,21 +1,21 @@
-import { type Server as NodeServer, createServer } from "node:http";
+import { createServer, type Server as NodeServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { parse as parseQuery } from "node:querystring";
 import type { DescService, Message } from "@bufbuild/protobuf";
 import express, { type NextFunction, type Request, type Response } from "express";
+import { deadlineAfter, operationOf, TransportContext } from "../../context/context.js";
 import { Header } from "../../context/header.js";
-import { TransportContext, deadlineAfter, operationOf } from "../../context/context.js";
 import { KratosError } from "../../errors/errors.js";
 import { publicError } from "../../errors/public.js";
 import type { Logger } from "../../log/logger.js";
-import { type Handler, type Middleware, chain } from "../../middleware/middleware.js";
+import { chain, type Handler, type Middleware } from "../../middleware/middleware.js";
 import { formatAddress, listenError, parseAddress } from "../address.js";
 import type { Server } from "../server.js";
-import { type Body, type Query, bindRequest, codecError } from "./binding.js";
-import { JSON_TYPE, codecForAccept, codecForContentType, encodeReply, encodeStatus, mediaType } from "./codec.js";
+import { type Body, bindRequest, codecError, type Query } from "./binding.js";
+import { codecForAccept, codecForContentType, encodeReply, encodeStatus, JSON_TYPE, mediaType } from "./codec.js";
 import type { Route } from "./route.js";
 import { bindingsOf } from "./rules.js";
-import { type Found, RouteTable, cleanPath } from "./table.js";
+import { cleanPath, type Found, RouteTable } from "./table.js";
 
 export interface HTTPServerOptions {
   /** host:port to listen on; :0 picks a free port. */
@@ -141,13 +141,17 @@ export class HTTPServer implements Server {
     const path = q < 0 ? url : url.slice(0, q);
     const search = q < 0 ? "" : url.slice(q);
     const clean = cleanPath(path);
-    if (clean !== path) return this.redirect(res, clean + search);
+    if (clean !== path) {
+      this.redirect(res, clean + search);
+      return;
+    }
     const method = req.method ?? "GET";
     const found = this.table.find(method, path);
     if (found) {
       // StrictSlash: a route matched with a slash its template does not end in moves to the form without it.
-      if (endsWithSlash(path) !== endsWithSlash(found.template)) return this.redirect(res, toggleSlash(path) + search);
-      return this.serveFound(req, res, found, search);
+      if (endsWithSlash(path) !== endsWithSlash(found.template)) this.redirect(res, toggleSlash(path) + search);
+      else this.serveFound(req, res, found, search);
+      return;
     }
     let allowed = this.table.allowed(path);
     if (allowed.length === 0 && path !== "/") {
@@ -155,7 +159,10 @@ export class HTTPServer implements Server {
       // this method; otherwise the route's methods are the ones allowed, as gorilla/mux sees one route.
       const other = toggleSlash(path);
       const there = this.table.find(method, other);
-      if (there && endsWithSlash(other) === endsWithSlash(there.template)) return this.redirect(res, other + search);
+      if (there && endsWithSlash(other) === endsWithSlash(there.template)) {
+        this.redirect(res, other + search);
+        return;
+      }
       if (!there) allowed = this.table.allowed(other);
     }
     if (allowed.length === 0) {

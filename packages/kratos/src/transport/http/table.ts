@@ -44,13 +44,13 @@ export class RouteTable<T> {
     if (!this.methods.includes(method)) this.methods.push(method);
     const compiled = compilePath(template);
     if (compiled.vars.length === 0 && !template.includes("*")) {
-      let byMethod = this.literal.get(template);
-      if (!byMethod) this.literal.set(template, (byMethod = new Map()));
+      const byMethod = this.literal.get(template) ?? new Map();
+      this.literal.set(template, byMethod);
       if (!byMethod.has(method)) byMethod.set(method, { value, template });
       return;
     }
-    let list = this.templates.get(method);
-    if (!list) this.templates.set(method, (list = []));
+    const list = this.templates.get(method) ?? [];
+    this.templates.set(method, list);
     list.push({ value, template, compiled });
   }
 
