@@ -7,16 +7,7 @@ import { LogCapture } from "@kratos-ts/kratos/testing";
 import { EchoReplySchema, EchoRequestSchema, InnerSchema } from "./api/echo/v1/echo_pb.js";
 import { type EchoServers, startEchoServers } from "./support/echo.js";
 import { rawRequest } from "./support/http.js";
-
-/** parseError is this engine's own JSON.parse message for text: Node 24's V8 ends it with "(line 1 column 2)", Node 20's does not. */
-function parseError(text: string): string {
-  try {
-    JSON.parse(text);
-  } catch (err) {
-    return (err as Error).message;
-  }
-  throw new Error(`${text} parses`);
-}
+import { parseError } from "./support/json.js";
 
 describe("HTTP bindings generated from google.api.http rules", () => {
   const logs = new LogCapture();

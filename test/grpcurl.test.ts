@@ -1,55 +1,20 @@
 import "reflect-metadata";
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
-import { accessSync, constants } from "node:fs";
-import { delimiter, join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { newLogger } from "@kratos-ts/kratos/log";
 import { LogCapture } from "@kratos-ts/kratos/testing";
 import { type RunningApp, startApp } from "./support/app.js";
 import { type EchoServers, startEchoServers } from "./support/echo.js";
-import { repoRoot } from "./support/repo.js";
-
-function executable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { findTool, runTool, type ToolResult } from "./support/tools.js";
 
 /** The grpcurl that make tools installs in <repo>/.tools/bin, else one on PATH. */
-function findGrpcurl(): string | undefined {
-  const candidates = [
-    join(repoRoot(), ".tools", "bin", "grpcurl"),
-    ...(process.env.PATH ?? "")
-      .split(delimiter)
-      .filter(Boolean)
-      .map((dir) => join(dir, "grpcurl")),
-  ];
-  return candidates.find(executable);
-}
-
-const grpcurlPath = findGrpcurl();
+const grpcurlPath = findTool("grpcurl", { onPath: true });
 if (!grpcurlPath) console.log("notice: grpcurl not installed (no Go on this machine); skipping the grpcurl end-to-end test");
 
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 /** grpcurl runs the real binary in plaintext and resolves with its exit code and output, whatever the code. */
-function grpcurl(...args: string[]): Promise<Result> {
-  const path = grpcurlPath;
-  if (!path) return Promise.reject(new Error("grpcurl is not installed"));
-  return new Promise((resolve, reject) => {
-    execFile(path, ["-plaintext", ...args], { timeout: 5_000, encoding: "utf8" }, (err, stdout, stderr) => {
-      if (err && typeof err.code !== "number") reject(Object.assign(err, { stdout, stderr }));
-      else resolve({ code: err ? Number(err.code) : 0, stdout, stderr });
-    });
-  });
+function grpcurl(...args: string[]): Promise<ToolResult> {
+  if (!grpcurlPath) return Promise.reject(new Error("grpcurl is not installed"));
+  return runTool(grpcurlPath, ["-plaintext", ...args], 5_000);
 }
 
 const skip = grpcurlPath ? false : "grpcurl not installed: no Go on this machine";

@@ -5,18 +5,9 @@ import { join } from "node:path";
 import { describe, it, type TestContext } from "node:test";
 import { Worker } from "node:worker_threads";
 import { ConfigError, loadConfig } from "@kratos-ts/kratos/config";
+import { parseError } from "../../test/support/json.js";
 import { repoRoot } from "../../test/support/repo.js";
 import { Bootstrap, ENV_PREFIX } from "./conf.js";
-
-/** parseError is this engine's own JSON.parse message for text: Node 24's V8 ends it with "(line 1 column 2)", Node 20's does not. */
-function parseError(text: string): string {
-  try {
-    JSON.parse(text);
-  } catch (err) {
-    return (err as Error).message;
-  }
-  throw new Error(`${text} parses`);
-}
 
 /** tempDir makes a fresh directory holding files (name → text), removed when the test ends. */
 function tempDir(t: TestContext, files: Record<string, string> = {}): string {
