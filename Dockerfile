@@ -6,7 +6,9 @@ COPY packages/kratos/package.json packages/kratos/
 COPY packages/kratos/bin packages/kratos/bin
 RUN npm ci --no-audit --no-fund
 COPY . .
-RUN npx tsc -p packages/kratos/tsconfig.json && npx tsc -p tsconfig.json && npm prune --omit=dev
+# protoplugin, the code generator's only dependency, is the framework's optional peer and a dev tool here:
+# npm keeps such "dev or optional" packages under --omit=dev alone, so optional ones are dropped too (98 -> 36 MB).
+RUN npx tsc -p packages/kratos/tsconfig.json && npx tsc -p tsconfig.json && npm prune --omit=dev --omit=optional
 
 # Runtime stage: the compiled service, the framework it links to, production dependencies and the default config.
 FROM node:24-bookworm-slim
