@@ -48,6 +48,11 @@ $(KRATOS_CLIENT): $(wildcard test/kratosclient/*.go) test/kratosclient/go.mod te
 	@echo "building kratos-client into .tools/bin"
 	cd test/kratosclient && go build -mod=readonly -trimpath -buildvcs=false -o $(CURDIR)/$@ .
 
+.PHONY: migrate
+# install, build and bring the database that configs/ names up to date, then exit
+migrate: build
+	node --enable-source-maps dist/cmd/helloworld/main.js -conf configs -migrate
+
 .PHONY: tools
 # install grpcurl and build the Kratos Go client for the end-to-end tests, where the machine has Go
 tools:

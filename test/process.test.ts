@@ -23,7 +23,22 @@ const { version } = JSON.parse(readFileSync(new URL("package.json", root), "utf8
 
 const T = { timeout: 20_000 };
 
-const ephemeral = { HELLOWORLD_SERVER_HTTP_ADDR: "127.0.0.1:0", HELLOWORLD_SERVER_GRPC_ADDR: "127.0.0.1:0", HELLOWORLD_LOG_FORMAT: "json" };
+const ephemeral = {
+  HELLOWORLD_SERVER_HTTP_ADDR: "127.0.0.1:0",
+  HELLOWORLD_SERVER_GRPC_ADDR: "127.0.0.1:0",
+  HELLOWORLD_LOG_FORMAT: "json",
+  // Each process gets a database of its own, so tests that run at once share nothing.
+  HELLOWORLD_DATA_DATABASE_SOURCE: ":memory:",
+};
+
+const migrated = "applied migration 0001_greeters";
+
+/** served is what the binary logged after migrating its fresh database, which it does before anything else. */
+function served(proc: ChildProc): string[] {
+  const msgs = proc.messages();
+  assert.equal(msgs[0], migrated, proc.transcript());
+  return msgs.slice(1);
+}
 
 function startHelloworld(args: string[], env: Record<string, string> = ephemeral): ChildProc {
   return startNode(mainJs, args, { env: childEnv(env), cwd: root });
@@ -43,9 +58,9 @@ async function ports(proc: ChildProc): Promise<{ http: number; grpc: number }> {
 }
 
 /** The two listening lines, in the order the process wrote them (the servers start concurrently). */
-function startLines(proc: ChildProc, p: { http: number; grpc: number }): string[] {
+function startLines(msgs: string[], proc: ChildProc, p: { http: number; grpc: number }): string[] {
   const want = [`[HTTP] server listening on: 127.0.0.1:${p.http}`, `[gRPC] server listening on: 127.0.0.1:${p.grpc}`];
-  const got = proc.messages().slice(0, 2);
+  const got = msgs.slice(0, 2);
   assert.deepEqual([...got].sort(), [...want].sort(), `the first two lines are the listening lines\n${proc.transcript()}`);
   return got;
 }
@@ -74,8 +89,8 @@ describe("helloworld binary: start and graceful stop", () => {
 
       assert.deepEqual({ code: exit.code, signal: exit.signal }, { code: 0, signal: null }, proc.transcript());
       assert.equal(proc.stderr, "");
-      const msgs = proc.messages();
-      startLines(proc, p);
+      const msgs = served(proc);
+      startLines(msgs, proc, p);
       assert.deepEqual(msgs.slice(2, 4), ["CreateGreeter: kratos", `received ${sig}, stopping`], proc.transcript());
       // The servers stop concurrently; either may log first.
       assert.deepEqual(msgs.slice(4, 6).sort(), ["[HTTP] server stopping", "[gRPC] server stopping"], proc.transcript());
@@ -91,7 +106,7 @@ describe("helloworld binary: start and graceful stop", () => {
     const exit = await proc.exited;
     assert.deepEqual({ code: exit.code, signal: exit.signal }, { code: 0, signal: null }, proc.transcript());
     assert.equal(proc.stderr, "");
-    const msgs = proc.messages();
+    const msgs = served(proc);
     const p = { http: listeningPort(await proc.waitForMsg(httpListening)), grpc: listeningPort(await proc.waitForMsg(grpcListening)) };
     // The signal may land before or after the second server logs that it listens; everything else is fixed.
     assert.deepEqual(
@@ -122,11 +137,11 @@ describe("helloworld binary: a fault in the process", () => {
 
       assert.deepEqual({ code: exit.code, signal: exit.signal }, { code: 1, signal: null }, proc.transcript());
       assert.equal(proc.stderr, `helloworld: ${what}: injected ${kind}\n`);
-      const msgs = proc.messages();
+      const msgs = served(proc);
       assert.deepEqual(msgs.slice(2, 4), ["CreateGreeter: kratos", `${what}: injected ${kind}, stopping`], proc.transcript());
       assert.deepEqual(msgs.slice(4, 6).sort(), ["[HTTP] server stopping", "[gRPC] server stopping"], proc.transcript());
       assert.deepEqual(msgs.slice(6), ["closing the data resources"], proc.transcript());
-      const line = proc.lines[3] as ChildLine & { err?: { message: string; stack: string } };
+      const line = proc.lines[4] as ChildLine & { err?: { message: string; stack: string } };
       assert.equal(line.level, "ERROR");
       assert.equal(line.err?.message, `injected ${kind}`);
       assert.match(line.err?.stack ?? "", /fixtures\/fault\.js:\d+/);
@@ -227,7 +242,7 @@ describe("helloworld binary: a port in use", () => {
     const exit = await proc.exited;
     assert.deepEqual({ code: exit.code, signal: exit.signal }, { code: 1, signal: null }, proc.transcript());
     assert.deepEqual(proc.stderrLines(), [`helloworld: [HTTP] listen 127.0.0.1:${port}: address already in use`]);
-    const msgs = proc.messages();
+    const msgs = served(proc);
     assert.match(msgs[0] ?? "", grpcListening, proc.transcript());
     assert.deepEqual(msgs.slice(1), ["[gRPC] server stopping", "closing the data resources"], proc.transcript());
   });
@@ -239,7 +254,7 @@ describe("helloworld binary: a port in use", () => {
     assert.deepEqual({ code: exit.code, signal: exit.signal }, { code: 1, signal: null }, proc.transcript());
     // grpc-js's own "No address added out of total 1 resolved" must not reach stderr.
     assert.deepEqual(proc.stderrLines(), [`helloworld: [gRPC] listen 127.0.0.1:${port}: address already in use`]);
-    const msgs = proc.messages();
+    const msgs = served(proc);
     assert.match(msgs[0] ?? "", httpListening, proc.transcript());
     assert.deepEqual(msgs.slice(1), ["[HTTP] server stopping", "closing the data resources"], proc.transcript());
   });
@@ -289,7 +304,7 @@ async function startSlow(stopTimeout: string): Promise<{ proc: ChildProc; p: { h
 /** The messages of a fixture run with a slow request, from the start through the moment both listeners are closed. */
 function stopPrefix(proc: ChildProc, p: { http: number; grpc: number }): string[] {
   return [
-    ...startLines(proc, p),
+    ...startLines(proc.messages(), proc, p),
     "slow-app started",
     "slow request started",
     "received SIGTERM, stopping",

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { parseFlags } from "./flags.js";
 
-const defaults = { conf: "configs", version: false, help: false };
+const defaults = { conf: "configs", version: false, help: false, migrate: false };
 
 describe("parseFlags", () => {
   it("defaults -conf to configs", () => {
@@ -46,7 +46,11 @@ describe("parseFlags", () => {
   }
 
   it("combines flags", () => {
-    assert.deepEqual(parseFlags(["-conf", "c.yaml", "-v"]), { conf: "c.yaml", version: true, help: false });
+    assert.deepEqual(parseFlags(["-conf", "c.yaml", "-v"]), { ...defaults, conf: "c.yaml", version: true });
+  });
+
+  it("reads -migrate", () => {
+    assert.deepEqual(parseFlags(["-migrate", "-conf", "c.yaml"]), { ...defaults, conf: "c.yaml", migrate: true });
   });
 
   it("reads -version=false as false, as Go's bool flags do", () => {

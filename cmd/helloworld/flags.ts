@@ -5,17 +5,20 @@ export interface Flags {
   conf: string;
   version: boolean;
   help: boolean;
+  migrate: boolean;
 }
 
 export const usage = `Usage of helloworld:
   -conf string
         config path, a file or a directory, eg: -conf config.yaml (default "configs")
+  -migrate
+        bring the database schema up to date and exit
   -version
         print the version and exit`;
 
 /** parseFlags reads argv; it throws with a one-line message on anything it does not know. */
 export function parseFlags(argv: string[]): Flags {
-  const flags: Flags = { conf: "configs", version: false, help: false };
+  const flags: Flags = { conf: "configs", version: false, help: false, migrate: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     const m = /^--?([\w-]+)(?:=(.*))?$/.exec(arg);
@@ -31,6 +34,9 @@ export function parseFlags(argv: string[]): Flags {
       case "version":
       case "v":
         flags.version = boolFlag(name, inline);
+        break;
+      case "migrate":
+        flags.migrate = boolFlag(name, inline);
         break;
       case "h":
       case "help":

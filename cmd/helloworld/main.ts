@@ -36,7 +36,18 @@ async function main(): Promise<void> {
     fail((err as Error).message);
   }
   const logger = newLogger({ id, name: Name, version: Version, level: bc.log.level, format: bc.log.format, caller: bc.log.caller });
-  const { app, cleanup } = wireApp(bc, logger);
+  const { app, migrate, cleanup } = wireApp(bc, logger);
+  if (flags.migrate) {
+    try {
+      await migrate();
+    } catch (err) {
+      process.stderr.write(`${Name}: ${(err as Error).message}\n`);
+      process.exitCode = 1;
+    } finally {
+      await cleanup();
+    }
+    return;
+  }
   const fault = stopOnProcessFault(app, logger);
   let exitCode = 0;
   try {

@@ -21,11 +21,16 @@ function newApp(c: DependencyContainer): App {
     logger: c.resolve<Logger>(LOGGER),
     servers: [c.resolve(GRPCServer), c.resolve(HTTPServer)],
     stopTimeout: bc.stop_timeout,
+    // The schema is brought up to date before either server takes a request.
+    beforeStart: [() => c.resolve(Data).migrate()],
   });
 }
 
 /** wireApp is the composition root: each layer's providers, then the App; cleanup closes the data resources. */
-export function wireApp(bc: Bootstrap, logger: Logger): { app: App; cleanup: () => Promise<void>; container: DependencyContainer } {
+export function wireApp(
+  bc: Bootstrap,
+  logger: Logger,
+): { app: App; migrate: () => Promise<void>; cleanup: () => Promise<void>; container: DependencyContainer } {
   const c = container.createChildContainer();
   c.register(SERVER_CONF, { useValue: bc.server });
   c.register(DATA_CONF, { useValue: bc.data });
@@ -37,5 +42,6 @@ export function wireApp(bc: Bootstrap, logger: Logger): { app: App; cleanup: () 
   serverProviders(c);
   c.register(App, { useFactory: instanceCachingFactory(newApp) });
   const app = c.resolve(App);
-  return { app, cleanup: () => c.resolve(Data).close(), container: c };
+  const data = c.resolve(Data);
+  return { app, migrate: () => data.migrate(), cleanup: () => data.close(), container: c };
 }

@@ -1,24 +1,49 @@
 import type { Context } from "@kratos-ts/kratos/context";
 import { LOGGER, type Logger } from "@kratos-ts/kratos/log";
 import { inject, injectable } from "tsyringe";
-import { errorUserNotFound } from "../../api/helloworld/v1/error_reason_errors.js";
+import { errorGreeterAlreadyExists, errorUserNotFound } from "../../api/helloworld/v1/error_reason_errors.js";
 
 /** ErrUserNotFound is user not found. */
 export const ErrUserNotFound = errorUserNotFound("user not found");
 
+/** ErrGreeterAlreadyExists is a greeter whose hello is taken. */
+export const ErrGreeterAlreadyExists = errorGreeterAlreadyExists("greeter already exists");
+
 /** Greeter is a Greeter model. */
 export interface Greeter {
-  id?: number;
+  id: number;
   hello: string;
+  /** How many times SayHello greeted this hello. */
+  greetCount: number;
+  createdAt: Date;
+  updatedAt: Date;
 }
 
-/** GreeterRepo is a Greeter repo, implemented by the data layer. */
+/** A page of a list: at most size greeters whose id is above after, in id order. */
+export interface PageRequest {
+  size: number;
+  /** The id of the last greeter of the previous page; 0 for the first page. */
+  after: number;
+}
+
+/** A page of greeters, and whether another follows. */
+export interface Page {
+  greeters: Greeter[];
+  more: boolean;
+}
+
+/** GreeterRepo is a Greeter repo, implemented by the data layer. Missing greeters are ErrUserNotFound. */
 export interface GreeterRepo {
-  save(ctx: Context, g: Greeter): Promise<Greeter>;
-  update(ctx: Context, g: Greeter): Promise<Greeter>;
+  /** save greets hello: it creates the greeter with greet_count 1, or adds 1 to its count, in one statement. */
+  save(ctx: Context, hello: string): Promise<Greeter>;
+  /** create adds a greeter with greet_count 0; a taken hello is ErrGreeterAlreadyExists. */
+  create(ctx: Context, hello: string): Promise<Greeter>;
+  /** update changes a greeter's hello; a taken hello is ErrGreeterAlreadyExists. */
+  update(ctx: Context, id: number, hello: string): Promise<Greeter>;
   findByID(ctx: Context, id: number): Promise<Greeter>;
-  listByHello(ctx: Context, hello: string): Promise<Greeter[]>;
-  listAll(ctx: Context): Promise<Greeter[]>;
+  listByHello(ctx: Context, hello: string, page: PageRequest): Promise<Page>;
+  listAll(ctx: Context, page: PageRequest): Promise<Page>;
+  delete(ctx: Context, id: number): Promise<void>;
 }
 
 export const GREETER_REPO = Symbol("GreeterRepo");
@@ -31,9 +56,9 @@ export class GreeterUsecase {
     @inject(LOGGER) private readonly log: Logger,
   ) {}
 
-  /** createGreeter creates a Greeter, and returns the new Greeter. */
-  async createGreeter(ctx: Context, g: Greeter): Promise<Greeter> {
-    this.log.info(`CreateGreeter: ${g.hello}`);
-    return this.repo.save(ctx, g);
+  /** createGreeter greets hello: it counts one more greeting of it, and returns the Greeter. */
+  async createGreeter(ctx: Context, hello: string): Promise<Greeter> {
+    this.log.info(`CreateGreeter: ${hello}`);
+    return this.repo.save(ctx, hello);
   }
 }

@@ -41,7 +41,7 @@ const defaults: Bootstrap = {
     grpc: { network: "tcp", addr: "0.0.0.0:9000", timeout: 1000 },
   },
   data: {
-    database: { driver: "", source: "" },
+    database: { driver: "sqlite", source: "data/helloworld.db" },
     redis: { network: "tcp", addr: "127.0.0.1:6379", read_timeout: 200, write_timeout: 200 },
   },
   app: { stop_timeout: 10_000 },
@@ -56,7 +56,7 @@ describe("loadConfig with the app's Bootstrap schema", () => {
       assert.deepEqual(load(join(repoRoot(), "configs")), {
         ...defaults,
         data: {
-          database: { driver: "mysql", source: "root:root@tcp(127.0.0.1:3306)/test?parseTime=True&loc=Local" },
+          database: { driver: "sqlite", source: "data/helloworld.db" },
           redis: { network: "tcp", addr: "127.0.0.1:6379", read_timeout: 200, write_timeout: 200 },
         },
       });

@@ -25,7 +25,13 @@ export const Bootstrap = z.strictObject({
     .prefault({}),
   data: z
     .strictObject({
-      database: z.strictObject({ driver: z.string().prefault(""), source: z.string().prefault("") }).prefault({}),
+      database: z
+        .strictObject({
+          driver: z.enum(["sqlite", "postgres", "mysql"]).prefault("sqlite"),
+          // A file path for sqlite (":memory:" for none), a connection URL for postgres and mysql.
+          source: z.string().min(1).prefault("data/helloworld.db"),
+        })
+        .prefault({}),
       redis: redis.prefault({}),
     })
     .prefault({}),

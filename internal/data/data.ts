@@ -1,17 +1,37 @@
 import { LOGGER, type Logger } from "@kratos-ts/kratos/log";
+import { Kysely, Migrator } from "kysely";
 import { inject, injectable } from "tsyringe";
 import { DATA_CONF, type DataConf } from "../conf/conf.js";
+import { dialectOf } from "./dialect.js";
+import { migrations } from "./migrations.js";
+import type { Database } from "./schema.js";
 
-/** Data holds the data resources; in memory until a database is wired in. */
+/** Data holds the data resources: the database, opened from config, its schema migrated before the servers start. */
 @injectable()
 export class Data {
+  readonly db: Kysely<Database>;
+
   constructor(
     @inject(DATA_CONF) readonly conf: DataConf,
     @inject(LOGGER) private readonly log: Logger,
-  ) {}
+  ) {
+    this.db = new Kysely<Database>({ dialect: dialectOf(conf.database.driver, conf.database.source) });
+  }
+
+  /** migrate brings the schema to the latest version; it is safe to run from several replicas at once. */
+  async migrate(): Promise<void> {
+    const migrator = new Migrator({ db: this.db, provider: { getMigrations: async () => migrations(this.conf.database.driver) } });
+    const { error, results } = await migrator.migrateToLatest();
+    for (const r of results ?? []) {
+      if (r.status === "Success") this.log.info(`applied migration ${r.migrationName}`);
+      else if (r.status === "Error") this.log.error(`migration ${r.migrationName} failed`);
+    }
+    if (error) throw new Error(`migrate ${this.conf.database.driver} database: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
 
   /** close releases the data resources; wireApp's cleanup calls it. */
   async close(): Promise<void> {
     this.log.info("closing the data resources");
+    await this.db.destroy();
   }
 }

@@ -1,73 +1,147 @@
 import "reflect-metadata";
 import assert from "node:assert/strict";
-import { describe, it } from "node:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, afterEach, before, beforeEach, describe, it } from "node:test";
 import { LOGGER, newLogger } from "@kratos-ts/kratos/log";
 import { LogCapture, testContext } from "@kratos-ts/kratos/testing";
 import { container } from "tsyringe";
-import { ErrUserNotFound, GREETER_REPO, type GreeterRepo } from "../biz/greeter.js";
+import { ErrGreeterAlreadyExists, ErrUserNotFound, GREETER_REPO, type GreeterRepo } from "../biz/greeter.js";
 import { Bootstrap, DATA_CONF } from "../conf/conf.js";
 import { Data } from "./data.js";
+import type { Driver } from "./dialect.js";
 import { dataProviders } from "./providers.js";
 
-describe("the data layer", () => {
-  function wire() {
-    const c = container.createChildContainer();
-    const logs = new LogCapture();
-    c.register(DATA_CONF, { useValue: Bootstrap.parse({}).data });
-    c.register(LOGGER, { useValue: newLogger({ id: "t", name: "t", version: "t", destination: logs }) });
-    dataProviders(c);
-    return { repo: c.resolve<GreeterRepo>(GREETER_REPO), data: c.resolve(Data), logs };
-  }
-  const ctx = testContext();
+const ctx = testContext();
+const dir = mkdtempSync(join(tmpdir(), "greeter-repo-"));
+after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it("binds biz's GreeterRepo token to one shared store", () => {
-    const c = container.createChildContainer();
-    c.register(DATA_CONF, { useValue: Bootstrap.parse({}).data });
-    c.register(LOGGER, { useValue: newLogger({ id: "t", name: "t", version: "t", destination: new LogCapture() }) });
-    dataProviders(c);
-    assert.equal(c.resolve(GREETER_REPO), c.resolve(GREETER_REPO));
+/** The databases the contract runs on: SQLite always, the servers when their URL is given. */
+const targets: Array<{ driver: Driver; source: string }> = [{ driver: "sqlite", source: join(dir, "contract.db") }];
+
+/** wire builds the data layer as wireApp does, on one database, with its logs captured. */
+function wire(driver: Driver, source: string) {
+  const c = container.createChildContainer();
+  const logs = new LogCapture();
+  c.register(DATA_CONF, { useValue: Bootstrap.parse({ data: { database: { driver, source } } }).data });
+  c.register(LOGGER, { useValue: newLogger({ id: "t", name: "t", version: "t", destination: logs }) });
+  dataProviders(c);
+  return { repo: c.resolve<GreeterRepo>(GREETER_REPO), data: c.resolve(Data), logs, c };
+}
+
+const rejectsWith = (p: Promise<unknown>, want: unknown) => assert.rejects(p, (err) => (err as { is(e: unknown): boolean }).is?.(want) === true);
+
+for (const { driver, source } of targets) {
+  describe(`GreeterRepo on ${driver}`, () => {
+    let w: ReturnType<typeof wire>;
+    before(async () => {
+      w = wire(driver, source);
+      await w.data.migrate();
+    });
+    after(() => w.data.close());
+    beforeEach(() => w.data.db.deleteFrom("greeters").execute());
+
+    it("binds biz's GreeterRepo token to one shared store", () => {
+      assert.equal(w.c.resolve(GREETER_REPO), w.c.resolve(GREETER_REPO));
+    });
+
+    it("save creates a greeter with greet_count 1, then counts each greeting on the same row", async () => {
+      const before = Date.now();
+      const first = await w.repo.save(ctx, "kratos");
+      const second = await w.repo.save(ctx, "kratos");
+      assert.equal(second.id, first.id);
+      assert.deepEqual([first.hello, first.greetCount, second.greetCount], ["kratos", 1, 2]);
+      assert.ok(first.createdAt.getTime() >= before && second.updatedAt.getTime() >= first.updatedAt.getTime());
+      assert.deepEqual(second.createdAt, first.createdAt);
+      assert.deepEqual(await w.repo.findByID(ctx, first.id), second);
+    });
+
+    it("loses no increment when 1,000 greetings of one name run at once", async () => {
+      const saved = await Promise.all(Array.from({ length: 1000 }, () => w.repo.save(ctx, "crowd")));
+      const { id } = saved[0] ?? assert.fail("no greeter");
+      assert.equal((await w.repo.findByID(ctx, id)).greetCount, 1000);
+      assert.deepEqual(
+        saved.map((g) => g.greetCount).sort((a, b) => a - b),
+        Array.from({ length: 1000 }, (_, i) => i + 1),
+      );
+    });
+
+    it("create adds a greeter with greet_count 0 and refuses a hello that exists", async () => {
+      const g = await w.repo.create(ctx, "new");
+      assert.deepEqual([g.hello, g.greetCount], ["new", 0]);
+      assert.deepEqual(await w.repo.findByID(ctx, g.id), g);
+      await rejectsWith(w.repo.create(ctx, "new"), ErrGreeterAlreadyExists);
+    });
+
+    it("update changes the hello, refuses a taken one, and answers a missing id with ErrUserNotFound", async () => {
+      const a = await w.repo.create(ctx, "a");
+      await w.repo.create(ctx, "b");
+      const changed = await w.repo.update(ctx, a.id, "c");
+      assert.deepEqual([changed.id, changed.hello], [a.id, "c"]);
+      await rejectsWith(w.repo.update(ctx, a.id, "b"), ErrGreeterAlreadyExists);
+      await rejectsWith(w.repo.update(ctx, a.id + 1000, "d"), ErrUserNotFound);
+    });
+
+    it("findByID and delete answer a missing id with ErrUserNotFound", async () => {
+      await rejectsWith(w.repo.findByID(ctx, 999_999), ErrUserNotFound);
+      const g = await w.repo.create(ctx, "gone");
+      await w.repo.delete(ctx, g.id);
+      await rejectsWith(w.repo.findByID(ctx, g.id), ErrUserNotFound);
+      await rejectsWith(w.repo.delete(ctx, g.id), ErrUserNotFound);
+    });
+
+    it("lists in id order, a page at a time, from the last id seen", async () => {
+      const ids: number[] = [];
+      for (const h of ["p1", "p2", "p3", "p4", "p5"]) ids.push((await w.repo.create(ctx, h)).id);
+      const p1 = await w.repo.listAll(ctx, { size: 2, after: 0 });
+      const p2 = await w.repo.listAll(ctx, { size: 2, after: p1.greeters.at(-1)?.id ?? 0 });
+      const p3 = await w.repo.listAll(ctx, { size: 2, after: p2.greeters.at(-1)?.id ?? 0 });
+      assert.deepEqual(
+        [p1, p2, p3].map((p) => [p.greeters.map((g) => g.hello), p.more]),
+        [
+          [["p1", "p2"], true],
+          [["p3", "p4"], true],
+          [["p5"], false],
+        ],
+      );
+      assert.deepEqual(
+        p1.greeters.map((g) => g.id),
+        ids.slice(0, 2),
+      );
+      const byHello = await w.repo.listByHello(ctx, "p3", { size: 10, after: 0 });
+      assert.deepEqual([byHello.greeters.map((g) => g.id), byHello.more], [[ids[2]], false]);
+    });
+
+    it("migrates idempotently: a second run applies nothing", async () => {
+      const logs = w.logs.lines.length;
+      await w.data.migrate();
+      assert.deepEqual(w.logs.messages().slice(logs), []);
+    });
   });
+}
 
-  it("saves, finds, updates and lists greeters", async () => {
-    const { repo } = wire();
-    const a = await repo.save(ctx, { hello: "a" });
-    const b = await repo.save(ctx, { hello: "b" });
-    await repo.save(ctx, { hello: "a" });
-    assert.deepEqual(
-      [a, b],
-      [
-        { hello: "a", id: 1 },
-        { hello: "b", id: 2 },
-      ],
-    );
-    assert.deepEqual(await repo.findByID(ctx, 2), { hello: "b", id: 2 });
-    assert.deepEqual(await repo.update(ctx, { id: 2, hello: "c" }), { id: 2, hello: "c" });
-    assert.deepEqual(await repo.listByHello(ctx, "a"), [
-      { hello: "a", id: 1 },
-      { hello: "a", id: 3 },
-    ]);
-    assert.deepEqual(
-      (await repo.listAll(ctx)).map((g) => g.hello),
-      ["a", "c", "a"],
-    );
-  });
+describe("the SQLite file", () => {
+  let data: Data | undefined;
+  afterEach(() => data?.close());
 
-  it("answers a missing greeter with ErrUserNotFound", async () => {
-    const { repo } = wire();
-    await assert.rejects(repo.findByID(ctx, 99), (err) => err === ErrUserNotFound);
-    await assert.rejects(repo.update(ctx, { id: 99, hello: "x" }), (err) => err === ErrUserNotFound);
-  });
-
-  it("hands out copies, so callers cannot change what is stored", async () => {
-    const { repo } = wire();
-    const g = await repo.save(ctx, { hello: "a" });
-    g.hello = "changed";
-    assert.equal((await repo.findByID(ctx, 1)).hello, "a");
+  it("keeps what was written after it is closed and opened again", async () => {
+    const source = join(dir, "persist.db");
+    const first = wire("sqlite", source);
+    await first.data.migrate();
+    const g = await first.repo.save(ctx, "kept");
+    await first.repo.save(ctx, "kept");
+    await first.data.close();
+    const second = wire("sqlite", source);
+    data = second.data;
+    await second.data.migrate();
+    assert.deepEqual((await second.repo.findByID(ctx, g.id)).greetCount, 2);
+    assert.deepEqual(second.logs.messages(), []);
   });
 
   it("logs closing the data resources on close", async () => {
-    const { data, logs } = wire();
-    await data.close();
-    assert.deepEqual(logs.messages(), ["closing the data resources"]);
+    const w = wire("sqlite", ":memory:");
+    await w.data.close();
+    assert.deepEqual(w.logs.messages(), ["closing the data resources"]);
   });
 });

@@ -1,39 +1,108 @@
 import type { Context } from "@kratos-ts/kratos/context";
+import { type Selectable, sql } from "kysely";
 import { inject, injectable } from "tsyringe";
-import { ErrUserNotFound, type Greeter, type GreeterRepo } from "../biz/greeter.js";
+import { ErrGreeterAlreadyExists, ErrUserNotFound, type Greeter, type GreeterRepo, type Page, type PageRequest } from "../biz/greeter.js";
 import { Data } from "./data.js";
+import type { GreetersTable } from "./schema.js";
 
-/** GreeterStore keeps greeters in memory, in the order they were saved. */
+/** GreeterStore keeps greeters in the database that Data opened. */
 @injectable()
 export class GreeterStore implements GreeterRepo {
-  private readonly greeters = new Map<number, Greeter>();
-  private nextID = 1;
+  constructor(@inject(Data) private readonly data: Data) {}
 
-  constructor(@inject(Data) readonly data: Data) {}
-
-  async save(_ctx: Context, g: Greeter): Promise<Greeter> {
-    const saved = { ...g, id: this.nextID++ };
-    this.greeters.set(saved.id, saved);
-    return { ...saved };
+  async save(_ctx: Context, hello: string): Promise<Greeter> {
+    const db = this.data.db;
+    const now = Date.now();
+    const row = { hello, greet_count: 1, created_at: now, updated_at: now };
+    if (this.data.conf.database.driver === "mysql") {
+      // MySQL has no RETURNING: the upsert and the read of its result share one transaction.
+      return db.transaction().execute(async (tx) => {
+        await tx.insertInto("greeters").values(row).onDuplicateKeyUpdate({ greet_count: sql`greet_count + 1`, updated_at: now }).execute();
+        return toGreeter(await tx.selectFrom("greeters").selectAll().where("hello", "=", hello).executeTakeFirstOrThrow());
+      });
+    }
+    const saved = await db
+      .insertInto("greeters")
+      .values(row)
+      .onConflict((oc) => oc.column("hello").doUpdateSet({ greet_count: sql`greeters.greet_count + 1`, updated_at: now }))
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return toGreeter(saved);
   }
 
-  async update(_ctx: Context, g: Greeter): Promise<Greeter> {
-    if (g.id === undefined || !this.greeters.has(g.id)) throw ErrUserNotFound;
-    this.greeters.set(g.id, { ...g });
-    return { ...g };
+  async create(_ctx: Context, hello: string): Promise<Greeter> {
+    const now = Date.now();
+    try {
+      const { insertId } = await this.data.db
+        .insertInto("greeters")
+        .values({ hello, greet_count: 0, created_at: now, updated_at: now })
+        .executeTakeFirstOrThrow();
+      const id = insertId === undefined ? await this.idOf(hello) : Number(insertId);
+      return { id, hello, greetCount: 0, createdAt: new Date(now), updatedAt: new Date(now) };
+    } catch (err) {
+      throw uniqueViolation(err) ? ErrGreeterAlreadyExists.withCause(err) : err;
+    }
+  }
+
+  async update(ctx: Context, id: number, hello: string): Promise<Greeter> {
+    try {
+      const { numUpdatedRows } = await this.data.db.updateTable("greeters").set({ hello, updated_at: Date.now() }).where("id", "=", id).executeTakeFirst();
+      if (numUpdatedRows === 0n) throw ErrUserNotFound;
+    } catch (err) {
+      throw uniqueViolation(err) ? ErrGreeterAlreadyExists.withCause(err) : err;
+    }
+    return this.findByID(ctx, id);
   }
 
   async findByID(_ctx: Context, id: number): Promise<Greeter> {
-    const g = this.greeters.get(id);
-    if (!g) throw ErrUserNotFound;
-    return { ...g };
+    const row = await this.data.db.selectFrom("greeters").selectAll().where("id", "=", id).executeTakeFirst();
+    if (!row) throw ErrUserNotFound;
+    return toGreeter(row);
   }
 
-  async listByHello(_ctx: Context, hello: string): Promise<Greeter[]> {
-    return [...this.greeters.values()].filter((g) => g.hello === hello).map((g) => ({ ...g }));
+  async listByHello(_ctx: Context, hello: string, page: PageRequest): Promise<Page> {
+    return this.page(page, hello);
   }
 
-  async listAll(_ctx: Context): Promise<Greeter[]> {
-    return [...this.greeters.values()].map((g) => ({ ...g }));
+  async listAll(_ctx: Context, page: PageRequest): Promise<Page> {
+    return this.page(page);
   }
+
+  async delete(_ctx: Context, id: number): Promise<void> {
+    const { numDeletedRows } = await this.data.db.deleteFrom("greeters").where("id", "=", id).executeTakeFirst();
+    if (numDeletedRows === 0n) throw ErrUserNotFound;
+  }
+
+  // Pages run in id order from the last id seen, so a page is stable while greeters are added or removed.
+  private async page(page: PageRequest, hello?: string): Promise<Page> {
+    let query = this.data.db.selectFrom("greeters").selectAll().where("id", ">", page.after);
+    if (hello !== undefined) query = query.where("hello", "=", hello);
+    const rows = await query
+      .orderBy("id")
+      .limit(page.size + 1)
+      .execute();
+    return { greeters: rows.slice(0, page.size).map(toGreeter), more: rows.length > page.size };
+  }
+
+  private async idOf(hello: string): Promise<number> {
+    const row = await this.data.db.selectFrom("greeters").select("id").where("hello", "=", hello).executeTakeFirstOrThrow();
+    return Number(row.id);
+  }
+}
+
+// pg returns bigint columns as strings; every driver's value is read as a number here.
+function toGreeter(row: Selectable<GreetersTable>): Greeter {
+  return {
+    id: Number(row.id),
+    hello: row.hello,
+    greetCount: Number(row.greet_count),
+    createdAt: new Date(Number(row.created_at)),
+    updatedAt: new Date(Number(row.updated_at)),
+  };
+}
+
+/** uniqueViolation says whether a driver refused a write for a duplicate unique key. */
+function uniqueViolation(err: unknown): boolean {
+  const e = err as { code?: unknown; errno?: unknown };
+  return e.code === "SQLITE_CONSTRAINT_UNIQUE" || e.code === "23505" || e.code === "ER_DUP_ENTRY" || e.errno === 1062;
 }

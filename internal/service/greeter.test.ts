@@ -9,24 +9,24 @@ import { ErrUserNotFound, type Greeter, GreeterUsecase } from "../biz/greeter.js
 import { GreeterService } from "./greeter.js";
 
 describe("GreeterService", () => {
-  function wire(createGreeter: (ctx: unknown, g: Greeter) => Promise<Greeter>) {
+  function wire(createGreeter: (ctx: unknown, hello: string) => Promise<Greeter>) {
     const c = container.createChildContainer();
-    const calls: Greeter[] = [];
-    c.register(GreeterUsecase, {
-      useValue: {
-        createGreeter: (ctx: unknown, g: Greeter) => {
-          calls.push(g);
-          return createGreeter(ctx, g);
-        },
-      } as unknown as GreeterUsecase,
-    });
+    const calls: string[] = [];
+    const uc: Pick<GreeterUsecase, "createGreeter"> = {
+      createGreeter: (ctx, hello) => {
+        calls.push(hello);
+        return createGreeter(ctx, hello);
+      },
+    };
+    c.register(GreeterUsecase, { useValue: uc as GreeterUsecase });
     return { svc: c.resolve(GreeterService), calls };
   }
 
   it("turns a HelloRequest into a biz Greeter and the result into a HelloReply", async () => {
-    const { svc, calls } = wire(async (_ctx, g) => ({ ...g, hello: g.hello.toUpperCase() }));
+    const at = new Date(0);
+    const { svc, calls } = wire(async (_ctx, hello) => ({ id: 1, hello: hello.toUpperCase(), greetCount: 1, createdAt: at, updatedAt: at }));
     const reply = await svc.sayHello(testContext(), create(HelloRequestSchema, { name: "kratos" }));
-    assert.deepEqual(calls, [{ hello: "kratos" }]);
+    assert.deepEqual(calls, ["kratos"]);
     assert.equal(reply.$typeName, "helloworld.v1.HelloReply");
     assert.equal(reply.message, "Hello KRATOS");
   });

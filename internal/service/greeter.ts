@@ -13,7 +13,7 @@ export class GreeterService implements GreeterServer, GreeterHTTPServer {
 
   /** sayHello implements helloworld.GreeterServer. */
   async sayHello(ctx: Context, req: HelloRequest): Promise<HelloReply> {
-    const g = await this.uc.createGreeter(ctx, { hello: req.name });
+    const g = await this.uc.createGreeter(ctx, req.name);
     return create(HelloReplySchema, { message: `Hello ${g.hello}` });
   }
 }

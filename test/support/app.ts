@@ -25,6 +25,8 @@ export interface RunningApp {
 /** startApp wires the real app, as main does, on ephemeral loopback ports with its logs captured. */
 export async function startApp(config: Record<string, unknown> = {}): Promise<RunningApp> {
   const bc = Bootstrap.parse({
+    // A database of its own unless the test names one, so tests that run at once share nothing.
+    data: { database: { driver: "sqlite", source: ":memory:" } },
     ...config,
     server: { http: { addr: "127.0.0.1:0" }, grpc: { addr: "127.0.0.1:0" }, ...(config.server as object) },
   });

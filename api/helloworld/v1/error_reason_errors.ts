@@ -35,3 +35,41 @@ export function errorUserNotFound(format: string, ...args: unknown[]): KratosErr
   return errorf(404, "USER_NOT_FOUND", format, ...args);
 }
 
+/**
+ * A greeter with that hello exists already.
+ *
+ * @generated from enum value: GREETER_ALREADY_EXISTS = 2;
+ */
+export function isGreeterAlreadyExists(err: unknown): boolean {
+  const e = findError(err);
+  return e !== undefined && e.reason === "GREETER_ALREADY_EXISTS" && e.code === 409;
+}
+
+/**
+ * A greeter with that hello exists already.
+ *
+ * @generated from enum value: GREETER_ALREADY_EXISTS = 2;
+ */
+export function errorGreeterAlreadyExists(format: string, ...args: unknown[]): KratosError {
+  return errorf(409, "GREETER_ALREADY_EXISTS", format, ...args);
+}
+
+/**
+ * The database cannot be reached; the request may succeed later.
+ *
+ * @generated from enum value: DATABASE_UNAVAILABLE = 3;
+ */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  const e = findError(err);
+  return e !== undefined && e.reason === "DATABASE_UNAVAILABLE" && e.code === 503;
+}
+
+/**
+ * The database cannot be reached; the request may succeed later.
+ *
+ * @generated from enum value: DATABASE_UNAVAILABLE = 3;
+ */
+export function errorDatabaseUnavailable(format: string, ...args: unknown[]): KratosError {
+  return errorf(503, "DATABASE_UNAVAILABLE", format, ...args);
+}
+

@@ -10,7 +10,7 @@ import { file_errors_errors } from "@kratos-ts/kratos/gen/errors/errors_pb.js";
  * Describes the file helloworld/v1/error_reason.proto.
  */
 export const file_helloworld_v1_error_reason: GenFile = /*@__PURE__*/
-  fileDesc("CiBoZWxsb3dvcmxkL3YxL2Vycm9yX3JlYXNvbi5wcm90bxINaGVsbG93b3JsZC52MSpGCgtFcnJvclJlYXNvbhIXChNHUkVFVEVSX1VOU1BFQ0lGSUVEEAASGAoOVVNFUl9OT1RfRk9VTkQQARoEqEWUAxoEoEX0A0JTChxkZXYua3JhdG9zLmFwaS5oZWxsb3dvcmxkLnYxUAFaH2hlbGxvd29ybGQvYXBpL2hlbGxvd29ybGQvdjE7djGiAg9BUElIZWxsb3dvcmxkVjFiBnByb3RvMw", [file_errors_errors]);
+  fileDesc("CiBoZWxsb3dvcmxkL3YxL2Vycm9yX3JlYXNvbi5wcm90bxINaGVsbG93b3JsZC52MSqIAQoLRXJyb3JSZWFzb24SFwoTR1JFRVRFUl9VTlNQRUNJRklFRBAAEhgKDlVTRVJfTk9UX0ZPVU5EEAEaBKhFlAMSIAoWR1JFRVRFUl9BTFJFQURZX0VYSVNUUxACGgSoRZkDEh4KFERBVEFCQVNFX1VOQVZBSUxBQkxFEAMaBKhF9wMaBKBF9ANCUwocZGV2LmtyYXRvcy5hcGkuaGVsbG93b3JsZC52MVABWh9oZWxsb3dvcmxkL2FwaS9oZWxsb3dvcmxkL3YxO3YxogIPQVBJSGVsbG93b3JsZFYxYgZwcm90bzM", [file_errors_errors]);
 
 /**
  * @generated from enum helloworld.v1.ErrorReason
@@ -25,6 +25,20 @@ export enum ErrorReason {
    * @generated from enum value: USER_NOT_FOUND = 1;
    */
   USER_NOT_FOUND = 1,
+
+  /**
+   * A greeter with that hello exists already.
+   *
+   * @generated from enum value: GREETER_ALREADY_EXISTS = 2;
+   */
+  GREETER_ALREADY_EXISTS = 2,
+
+  /**
+   * The database cannot be reached; the request may succeed later.
+   *
+   * @generated from enum value: DATABASE_UNAVAILABLE = 3;
+   */
+  DATABASE_UNAVAILABLE = 3,
 }
 
 /**

@@ -1,0 +1,56 @@
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import Sqlite from "better-sqlite3";
+import { type Dialect, type DialectAdapter, type Kysely, type MigrationLockOptions, SqliteAdapter, SqliteDialect } from "kysely";
+
+/** The databases the data layer speaks. */
+export type Driver = "sqlite" | "postgres" | "mysql";
+
+/** dialectOf opens the database the config names: a SQLite file (its directory made if missing), or a pool. */
+export function dialectOf(driver: Driver, source: string): Dialect {
+  switch (driver) {
+    case "sqlite": {
+      if (source !== ":memory:") mkdirSync(dirname(source), { recursive: true });
+      const db = new Sqlite(source);
+      // WAL lets readers run beside the writer; a busy file waits for its lock instead of failing at once.
+      db.pragma("journal_mode = WAL");
+      db.pragma("busy_timeout = 5000");
+      return new LockingSqliteDialect({ database: db });
+    }
+    default:
+      throw new Error(`data.database.driver ${driver} is not supported yet`);
+  }
+}
+
+/**
+ * Kysely assumes one process per SQLite file and takes no migration lock; two replicas on one file would both
+ * migrate. Here migrations run in a transaction (SQLite's DDL is transactional) whose first statement writes the
+ * lock row, so the second replica waits for the first one's commit (busy_timeout) and then finds nothing to do.
+ */
+class LockingSqliteAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true;
+  }
+
+  override async acquireMigrationLock(db: Kysely<unknown>, opt: MigrationLockOptions): Promise<void> {
+    await (db as Kysely<Record<string, { id: string; is_locked: number }>>)
+      .updateTable(opt.lockTable)
+      .set({ is_locked: 1 })
+      .where("id", "=", opt.lockRowId)
+      .execute();
+  }
+
+  override async releaseMigrationLock(db: Kysely<unknown>, opt: MigrationLockOptions): Promise<void> {
+    await (db as Kysely<Record<string, { id: string; is_locked: number }>>)
+      .updateTable(opt.lockTable)
+      .set({ is_locked: 0 })
+      .where("id", "=", opt.lockRowId)
+      .execute();
+  }
+}
+
+class LockingSqliteDialect extends SqliteDialect {
+  override createAdapter(): DialectAdapter {
+    return new LockingSqliteAdapter();
+  }
+}
