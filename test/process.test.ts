@@ -10,6 +10,7 @@ import { after, afterEach, describe, it } from "node:test";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { create } from "@bufbuild/protobuf";
 import { credentials, type ServiceError, status } from "@grpc/grpc-js";
+import Sqlite from "better-sqlite3";
 import { EchoClient } from "./api/echo/v1/echo_grpc.js";
 import { type EchoReply, FailRequestSchema } from "./api/echo/v1/echo_pb.js";
 import { type ChildLine, type ChildProc, childEnv, dial, killAll, listeningPort, startNode } from "./support/process.js";
@@ -147,6 +148,68 @@ describe("helloworld binary: a fault in the process", () => {
       assert.match(line.err?.stack ?? "", /fixtures\/fault\.js:\d+/);
     });
   }
+});
+
+describe("helloworld binary: the database", () => {
+  const dir = mkdtempSync(join(tmpdir(), "helloworld-db-"));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** countOf reads greet_count straight from the SQLite file, as another program would. */
+  function countOf(file: string, hello: string): number | undefined {
+    const db = new Sqlite(file, { readonly: true });
+    try {
+      return (db.prepare("select greet_count from greeters where hello = ?").get(hello) as { greet_count: number } | undefined)?.greet_count;
+    } finally {
+      db.close();
+    }
+  }
+
+  async function greetAndStop(file: string, times: number): Promise<void> {
+    const proc = startHelloworld(["-conf", configsDir], { ...ephemeral, HELLOWORLD_DATA_DATABASE_SOURCE: file });
+    const p = await ports(proc);
+    for (let i = 0; i < times; i++) assert.equal(await (await fetch(`http://127.0.0.1:${p.http}/helloworld/kratos`)).text(), '{"message":"Hello kratos"}');
+    proc.signal("SIGTERM");
+    const exit = await proc.exited;
+    assert.deepEqual({ code: exit.code, signal: exit.signal }, { code: 0, signal: null }, proc.transcript());
+  }
+
+  it("keeps the greetings written before a SIGTERM across a restart", T, async () => {
+    const file = join(dir, "restart.db");
+    await greetAndStop(file, 2);
+    assert.equal(countOf(file, "kratos"), 2);
+    await greetAndStop(file, 1);
+    assert.equal(countOf(file, "kratos"), 3);
+  });
+
+  it("-migrate brings a new database up to date and exits 0; two at once apply each migration once", T, async () => {
+    const file = join(dir, "migrate.db");
+    const procs = [0, 1].map(() => startHelloworld(["-conf", configsDir, "-migrate"], { ...ephemeral, HELLOWORLD_DATA_DATABASE_SOURCE: file }));
+    const exits = await Promise.all(procs.map((p) => p.exited));
+    for (const [i, exit] of exits.entries()) {
+      assert.deepEqual({ code: exit.code, signal: exit.signal, stderr: procs[i]?.stderr }, { code: 0, signal: null, stderr: "" }, procs[i]?.transcript());
+    }
+    const msgs = procs.flatMap((p) => p.messages());
+    assert.deepEqual(
+      msgs.filter((m) => m.startsWith("applied migration")),
+      [migrated],
+    );
+    assert.deepEqual(
+      msgs.filter((m) => !m.startsWith("applied migration")),
+      ["closing the data resources", "closing the data resources"],
+    );
+    assert.equal(countOf(file, "kratos"), undefined, "the greeters table exists and is empty");
+  });
+
+  it("a database it cannot open is one stderr line naming the driver, and exit 1", T, async () => {
+    writeFileSync(join(dir, "not-a-dir"), "");
+    const proc = startHelloworld(["-conf", configsDir], { ...ephemeral, HELLOWORLD_DATA_DATABASE_SOURCE: join(dir, "not-a-dir", "x.db") });
+    const exit = await proc.exited;
+    assert.deepEqual({ code: exit.code, signal: exit.signal }, { code: 1, signal: null }, proc.transcript());
+    assert.equal(
+      proc.stderr,
+      `helloworld: open sqlite database ${join(dir, "not-a-dir", "x.db")}: EEXIST: file already exists, mkdir '${join(dir, "not-a-dir")}'\n`,
+    );
+  });
 });
 
 describe("helloworld binary: flags", () => {

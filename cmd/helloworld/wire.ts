@@ -41,7 +41,9 @@ export function wireApp(
   serviceProviders(c);
   serverProviders(c);
   c.register(App, { useFactory: instanceCachingFactory(newApp) });
-  const app = c.resolve(App);
+  // The data resources first: a database that cannot be opened fails here with its own message, not one
+  // wrapped in the chain of everything that depends on it.
   const data = c.resolve(Data);
+  const app = c.resolve(App);
   return { app, migrate: () => data.migrate(), cleanup: () => data.close(), container: c };
 }

@@ -8,6 +8,25 @@ export type Driver = "sqlite" | "postgres" | "mysql";
 
 /** dialectOf opens the database the config names: a SQLite file (its directory made if missing), or a pool. */
 export function dialectOf(driver: Driver, source: string): Dialect {
+  try {
+    return open(driver, source);
+  } catch (err) {
+    throw new Error(`open ${driver} database ${where(driver, source)}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** where names a database in messages: the file, or the URL's host, port and database, never its password. */
+export function where(driver: Driver, source: string): string {
+  if (driver === "sqlite") return source;
+  try {
+    const url = new URL(source);
+    return `${url.hostname}${url.port ? `:${url.port}` : ""}${url.pathname}`;
+  } catch {
+    return "(source is not a URL)";
+  }
+}
+
+function open(driver: Driver, source: string): Dialect {
   switch (driver) {
     case "sqlite": {
       if (source !== ":memory:") mkdirSync(dirname(source), { recursive: true });
