@@ -11,7 +11,13 @@ import { call } from "./support/grpc.js";
 import { openReflection, type ReflectionStream, type ReflectionVersion, reflectionVersions, registryOf } from "./support/reflection.js";
 
 const greeterFile = "helloworld/v1/greeter.proto";
-const greeterFiles = ["google/api/annotations.proto", "google/api/http.proto", "google/protobuf/descriptor.proto", greeterFile];
+const greeterFiles = [
+  "google/api/annotations.proto",
+  "google/api/http.proto",
+  "google/protobuf/descriptor.proto",
+  "google/protobuf/timestamp.proto",
+  greeterFile,
+];
 const names = (files: FileDescriptorProto[]) => files.map((f) => f.name);
 const sorted = (list: string[]) => [...list].sort();
 
@@ -57,14 +63,28 @@ describe("gRPC server reflection over a real socket", () => {
         assert.equal(greeter.name, greeterFile);
         assert.equal(greeter.package, "helloworld.v1");
         assert.equal(greeter.syntax, "proto3");
-        assert.deepEqual(greeter.dependency, ["google/api/annotations.proto"]);
+        assert.deepEqual(greeter.dependency, ["google/api/annotations.proto", "google/protobuf/timestamp.proto"]);
         assert.deepEqual(
           greeter.service.map((s) => s.name),
           ["Greeter"],
         );
         assert.deepEqual(
           greeter.messageType.map((m) => m.name),
-          ["HelloRequest", "HelloReply"],
+          [
+            "HelloRequest",
+            "HelloReply",
+            "GreeterInfo",
+            "GetGreeterRequest",
+            "GetGreeterReply",
+            "ListGreetersRequest",
+            "ListGreetersReply",
+            "CreateGreeterRequest",
+            "CreateGreeterReply",
+            "UpdateGreeterRequest",
+            "UpdateGreeterReply",
+            "DeleteGreeterRequest",
+            "DeleteGreeterReply",
+          ],
         );
         assert.deepEqual(sorted(names(files)), greeterFiles, "the file and all its transitive imports, each once");
 
@@ -73,6 +93,17 @@ describe("gRPC server reflection over a real socket", () => {
         assert.ok(sayHello, "the registry has helloworld.v1.Greeter.SayHello");
         assert.equal(hasOption(sayHello, http), true);
         assert.deepEqual(toJson(HttpRuleSchema, getOption(sayHello, http)), { get: "/helloworld/{name}" });
+        const rules = Object.fromEntries(
+          (registry.getService("helloworld.v1.Greeter")?.methods ?? []).map((m) => [m.name, toJson(HttpRuleSchema, getOption(m, http))]),
+        );
+        assert.deepEqual(rules, {
+          SayHello: { get: "/helloworld/{name}" },
+          GetGreeter: { get: "/v1/greeters/{id}" },
+          ListGreeters: { get: "/v1/greeters" },
+          CreateGreeter: { post: "/v1/greeters", body: "*" },
+          UpdateGreeter: { patch: "/v1/greeters/{id}", body: "*" },
+          DeleteGreeter: { delete: "/v1/greeters/{id}" },
+        });
 
         // The client has every file now: asking again sends only the file asked for.
         const again = await stream.files({ messageRequest: { case: "fileContainingSymbol", value: "helloworld.v1.Greeter" } });

@@ -61,4 +61,32 @@ export class GreeterUsecase {
     this.log.info(`CreateGreeter: ${hello}`);
     return this.repo.save(ctx, hello);
   }
+
+  /** getGreeter finds a greeter by id; a missing one is ErrUserNotFound. */
+  async getGreeter(ctx: Context, id: number): Promise<Greeter> {
+    return this.repo.findByID(ctx, id);
+  }
+
+  /** listGreeters lists a page of the greeters whose hello is hello, or of all greeters when hello is empty, in id order. */
+  async listGreeters(ctx: Context, hello: string, page: PageRequest): Promise<Page> {
+    return hello === "" ? this.repo.listAll(ctx, page) : this.repo.listByHello(ctx, hello, page);
+  }
+
+  /** addGreeter adds a greeter that has not been greeted; a taken hello is ErrGreeterAlreadyExists. */
+  async addGreeter(ctx: Context, hello: string): Promise<Greeter> {
+    this.log.info(`AddGreeter: ${hello}`);
+    return this.repo.create(ctx, hello);
+  }
+
+  /** updateGreeter changes a greeter's hello; a missing one is ErrUserNotFound, a taken hello ErrGreeterAlreadyExists. */
+  async updateGreeter(ctx: Context, id: number, hello: string): Promise<Greeter> {
+    this.log.info(`UpdateGreeter: ${id} ${hello}`);
+    return this.repo.update(ctx, id, hello);
+  }
+
+  /** deleteGreeter deletes a greeter; a missing one is ErrUserNotFound. */
+  async deleteGreeter(ctx: Context, id: number): Promise<void> {
+    this.log.info(`DeleteGreeter: ${id}`);
+    await this.repo.delete(ctx, id);
+  }
 }

@@ -1,10 +1,38 @@
 import { create } from "@bufbuild/protobuf";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { Context } from "@kratos-ts/kratos/context";
 import { inject, injectable } from "tsyringe";
 import type { GreeterServer } from "../../api/helloworld/v1/greeter_grpc.js";
 import type { GreeterHTTPServer } from "../../api/helloworld/v1/greeter_http.js";
-import { type HelloReply, HelloReplySchema, type HelloRequest } from "../../api/helloworld/v1/greeter_pb.js";
-import { GreeterUsecase } from "../biz/greeter.js";
+import {
+  type CreateGreeterReply,
+  CreateGreeterReplySchema,
+  type CreateGreeterRequest,
+  type DeleteGreeterReply,
+  DeleteGreeterReplySchema,
+  type DeleteGreeterRequest,
+  type GetGreeterReply,
+  GetGreeterReplySchema,
+  type GetGreeterRequest,
+  type GreeterInfo,
+  GreeterInfoSchema,
+  type HelloReply,
+  HelloReplySchema,
+  type HelloRequest,
+  type ListGreetersReply,
+  ListGreetersReplySchema,
+  type ListGreetersRequest,
+  type UpdateGreeterReply,
+  UpdateGreeterReplySchema,
+  type UpdateGreeterRequest,
+} from "../../api/helloworld/v1/greeter_pb.js";
+import { ErrUserNotFound, type Greeter, GreeterUsecase } from "../biz/greeter.js";
+import { decodePageToken, encodePageToken } from "./pagetoken.js";
+
+/** The page size of a ListGreeters that sets none. */
+export const DEFAULT_PAGE_SIZE = 50;
+/** The largest page ListGreeters returns; a larger page_size is clamped to it. */
+export const MAX_PAGE_SIZE = 1000;
 
 /** GreeterService is a greeter service: it turns API messages into biz calls and back. */
 @injectable()
@@ -16,4 +44,51 @@ export class GreeterService implements GreeterServer, GreeterHTTPServer {
     const g = await this.uc.createGreeter(ctx, req.name);
     return create(HelloReplySchema, { message: `Hello ${g.hello}` });
   }
+
+  async getGreeter(ctx: Context, req: GetGreeterRequest): Promise<GetGreeterReply> {
+    const g = await this.uc.getGreeter(ctx, greeterID(req.id));
+    return create(GetGreeterReplySchema, { greeter: toGreeterInfo(g) });
+  }
+
+  async listGreeters(ctx: Context, req: ListGreetersRequest): Promise<ListGreetersReply> {
+    // page_size is not validated yet (protovalidate will): unset or below 1 is the default, above the maximum the maximum.
+    const size = req.pageSize < 1 ? DEFAULT_PAGE_SIZE : Math.min(req.pageSize, MAX_PAGE_SIZE);
+    const page = await this.uc.listGreeters(ctx, req.hello, { size, after: decodePageToken(req.pageToken) });
+    const last = page.greeters.at(-1);
+    return create(ListGreetersReplySchema, {
+      greeters: page.greeters.map(toGreeterInfo),
+      nextPageToken: page.more && last ? encodePageToken(last.id) : "",
+    });
+  }
+
+  async createGreeter(ctx: Context, req: CreateGreeterRequest): Promise<CreateGreeterReply> {
+    const g = await this.uc.addGreeter(ctx, req.hello);
+    return create(CreateGreeterReplySchema, { greeter: toGreeterInfo(g) });
+  }
+
+  async updateGreeter(ctx: Context, req: UpdateGreeterRequest): Promise<UpdateGreeterReply> {
+    const g = await this.uc.updateGreeter(ctx, greeterID(req.id), req.hello);
+    return create(UpdateGreeterReplySchema, { greeter: toGreeterInfo(g) });
+  }
+
+  async deleteGreeter(ctx: Context, req: DeleteGreeterRequest): Promise<DeleteGreeterReply> {
+    await this.uc.deleteGreeter(ctx, greeterID(req.id));
+    return create(DeleteGreeterReplySchema);
+  }
+}
+
+/** greeterID is an API id as biz's number; an id no greeter can have (below 1, or past 2^53 - 1, where a number loses digits) is ErrUserNotFound. */
+function greeterID(id: bigint): number {
+  if (id < 1n || id > BigInt(Number.MAX_SAFE_INTEGER)) throw ErrUserNotFound;
+  return Number(id);
+}
+
+function toGreeterInfo(g: Greeter): GreeterInfo {
+  return create(GreeterInfoSchema, {
+    id: BigInt(g.id),
+    hello: g.hello,
+    greetCount: BigInt(g.greetCount),
+    createTime: timestampFromDate(g.createdAt),
+    updateTime: timestampFromDate(g.updatedAt),
+  });
 }

@@ -73,3 +73,22 @@ export function errorDatabaseUnavailable(format: string, ...args: unknown[]): Kr
   return errorf(503, "DATABASE_UNAVAILABLE", format, ...args);
 }
 
+/**
+ * A page_token that no ListGreeters reply gave.
+ *
+ * @generated from enum value: INVALID_PAGE_TOKEN = 4;
+ */
+export function isInvalidPageToken(err: unknown): boolean {
+  const e = findError(err);
+  return e !== undefined && e.reason === "INVALID_PAGE_TOKEN" && e.code === 400;
+}
+
+/**
+ * A page_token that no ListGreeters reply gave.
+ *
+ * @generated from enum value: INVALID_PAGE_TOKEN = 4;
+ */
+export function errorInvalidPageToken(format: string, ...args: unknown[]): KratosError {
+  return errorf(400, "INVALID_PAGE_TOKEN", format, ...args);
+}
+

@@ -10,7 +10,7 @@ import { file_errors_errors } from "@kratos-ts/kratos/gen/errors/errors_pb.js";
  * Describes the file helloworld/v1/error_reason.proto.
  */
 export const file_helloworld_v1_error_reason: GenFile = /*@__PURE__*/
-  fileDesc("CiBoZWxsb3dvcmxkL3YxL2Vycm9yX3JlYXNvbi5wcm90bxINaGVsbG93b3JsZC52MSqIAQoLRXJyb3JSZWFzb24SFwoTR1JFRVRFUl9VTlNQRUNJRklFRBAAEhgKDlVTRVJfTk9UX0ZPVU5EEAEaBKhFlAMSIAoWR1JFRVRFUl9BTFJFQURZX0VYSVNUUxACGgSoRZkDEh4KFERBVEFCQVNFX1VOQVZBSUxBQkxFEAMaBKhF9wMaBKBF9ANCUwocZGV2LmtyYXRvcy5hcGkuaGVsbG93b3JsZC52MVABWh9oZWxsb3dvcmxkL2FwaS9oZWxsb3dvcmxkL3YxO3YxogIPQVBJSGVsbG93b3JsZFYxYgZwcm90bzM", [file_errors_errors]);
+  fileDesc("CiBoZWxsb3dvcmxkL3YxL2Vycm9yX3JlYXNvbi5wcm90bxINaGVsbG93b3JsZC52MSqmAQoLRXJyb3JSZWFzb24SFwoTR1JFRVRFUl9VTlNQRUNJRklFRBAAEhgKDlVTRVJfTk9UX0ZPVU5EEAEaBKhFlAMSIAoWR1JFRVRFUl9BTFJFQURZX0VYSVNUUxACGgSoRZkDEh4KFERBVEFCQVNFX1VOQVZBSUxBQkxFEAMaBKhF9wMSHAoSSU5WQUxJRF9QQUdFX1RPS0VOEAQaBKhFkAMaBKBF9ANCUwocZGV2LmtyYXRvcy5hcGkuaGVsbG93b3JsZC52MVABWh9oZWxsb3dvcmxkL2FwaS9oZWxsb3dvcmxkL3YxO3YxogIPQVBJSGVsbG93b3JsZFYxYgZwcm90bzM", [file_errors_errors]);
 
 /**
  * @generated from enum helloworld.v1.ErrorReason
@@ -39,6 +39,13 @@ export enum ErrorReason {
    * @generated from enum value: DATABASE_UNAVAILABLE = 3;
    */
   DATABASE_UNAVAILABLE = 3,
+
+  /**
+   * A page_token that no ListGreeters reply gave.
+   *
+   * @generated from enum value: INVALID_PAGE_TOKEN = 4;
+   */
+  INVALID_PAGE_TOKEN = 4,
 }
 
 /**

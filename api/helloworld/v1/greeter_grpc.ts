@@ -3,7 +3,7 @@
 /* eslint-disable */
 
 import type { Context } from "@kratos-ts/kratos/context";
-import type { HelloReply, HelloRequest } from "./greeter_pb.js";
+import type { CreateGreeterReply, CreateGreeterRequest, DeleteGreeterReply, DeleteGreeterRequest, GetGreeterReply, GetGreeterRequest, HelloReply, HelloRequest, ListGreetersReply, ListGreetersRequest, UpdateGreeterReply, UpdateGreeterRequest } from "./greeter_pb.js";
 import { Greeter } from "./greeter_pb.js";
 import type { CallOptions, ChannelCredentials, Client, ClientOptions, ClientUnaryCall, Metadata, requestCallback, ServiceDefinition } from "@grpc/grpc-js";
 import { makeGenericClientConstructor } from "@grpc/grpc-js";
@@ -11,6 +11,11 @@ import type { GRPCServer } from "@kratos-ts/kratos/transport/grpc";
 import { definitionOf } from "@kratos-ts/kratos/transport/grpc";
 
 export const OperationGreeterSayHello = "/helloworld.v1.Greeter/SayHello";
+export const OperationGreeterGetGreeter = "/helloworld.v1.Greeter/GetGreeter";
+export const OperationGreeterListGreeters = "/helloworld.v1.Greeter/ListGreeters";
+export const OperationGreeterCreateGreeter = "/helloworld.v1.Greeter/CreateGreeter";
+export const OperationGreeterUpdateGreeter = "/helloworld.v1.Greeter/UpdateGreeter";
+export const OperationGreeterDeleteGreeter = "/helloworld.v1.Greeter/DeleteGreeter";
 
 /**
  * GreeterServer is the server API of helloworld.v1.Greeter.
@@ -22,6 +27,36 @@ export interface GreeterServer {
    * @generated from rpc helloworld.v1.Greeter.SayHello
    */
   sayHello(ctx: Context, req: HelloRequest): Promise<HelloReply>;
+  /**
+   * Gets a greeter by its id; an unknown id is USER_NOT_FOUND.
+   *
+   * @generated from rpc helloworld.v1.Greeter.GetGreeter
+   */
+  getGreeter(ctx: Context, req: GetGreeterRequest): Promise<GetGreeterReply>;
+  /**
+   * Lists greeters in id order, a page at a time, all of them or those with one hello.
+   *
+   * @generated from rpc helloworld.v1.Greeter.ListGreeters
+   */
+  listGreeters(ctx: Context, req: ListGreetersRequest): Promise<ListGreetersReply>;
+  /**
+   * Creates a greeter that has not greeted yet; a hello that exists is GREETER_ALREADY_EXISTS.
+   *
+   * @generated from rpc helloworld.v1.Greeter.CreateGreeter
+   */
+  createGreeter(ctx: Context, req: CreateGreeterRequest): Promise<CreateGreeterReply>;
+  /**
+   * Changes a greeter's hello; an unknown id is USER_NOT_FOUND, a hello that exists GREETER_ALREADY_EXISTS.
+   *
+   * @generated from rpc helloworld.v1.Greeter.UpdateGreeter
+   */
+  updateGreeter(ctx: Context, req: UpdateGreeterRequest): Promise<UpdateGreeterReply>;
+  /**
+   * Deletes a greeter; an unknown id is USER_NOT_FOUND.
+   *
+   * @generated from rpc helloworld.v1.Greeter.DeleteGreeter
+   */
+  deleteGreeter(ctx: Context, req: DeleteGreeterRequest): Promise<DeleteGreeterReply>;
 }
 
 /**
@@ -31,6 +66,21 @@ export interface GreeterClient extends Client {
   sayHello(request: HelloRequest, callback: requestCallback<HelloReply>): ClientUnaryCall;
   sayHello(request: HelloRequest, metadata: Metadata, callback: requestCallback<HelloReply>): ClientUnaryCall;
   sayHello(request: HelloRequest, metadata: Metadata, options: Partial<CallOptions>, callback: requestCallback<HelloReply>): ClientUnaryCall;
+  getGreeter(request: GetGreeterRequest, callback: requestCallback<GetGreeterReply>): ClientUnaryCall;
+  getGreeter(request: GetGreeterRequest, metadata: Metadata, callback: requestCallback<GetGreeterReply>): ClientUnaryCall;
+  getGreeter(request: GetGreeterRequest, metadata: Metadata, options: Partial<CallOptions>, callback: requestCallback<GetGreeterReply>): ClientUnaryCall;
+  listGreeters(request: ListGreetersRequest, callback: requestCallback<ListGreetersReply>): ClientUnaryCall;
+  listGreeters(request: ListGreetersRequest, metadata: Metadata, callback: requestCallback<ListGreetersReply>): ClientUnaryCall;
+  listGreeters(request: ListGreetersRequest, metadata: Metadata, options: Partial<CallOptions>, callback: requestCallback<ListGreetersReply>): ClientUnaryCall;
+  createGreeter(request: CreateGreeterRequest, callback: requestCallback<CreateGreeterReply>): ClientUnaryCall;
+  createGreeter(request: CreateGreeterRequest, metadata: Metadata, callback: requestCallback<CreateGreeterReply>): ClientUnaryCall;
+  createGreeter(request: CreateGreeterRequest, metadata: Metadata, options: Partial<CallOptions>, callback: requestCallback<CreateGreeterReply>): ClientUnaryCall;
+  updateGreeter(request: UpdateGreeterRequest, callback: requestCallback<UpdateGreeterReply>): ClientUnaryCall;
+  updateGreeter(request: UpdateGreeterRequest, metadata: Metadata, callback: requestCallback<UpdateGreeterReply>): ClientUnaryCall;
+  updateGreeter(request: UpdateGreeterRequest, metadata: Metadata, options: Partial<CallOptions>, callback: requestCallback<UpdateGreeterReply>): ClientUnaryCall;
+  deleteGreeter(request: DeleteGreeterRequest, callback: requestCallback<DeleteGreeterReply>): ClientUnaryCall;
+  deleteGreeter(request: DeleteGreeterRequest, metadata: Metadata, callback: requestCallback<DeleteGreeterReply>): ClientUnaryCall;
+  deleteGreeter(request: DeleteGreeterRequest, metadata: Metadata, options: Partial<CallOptions>, callback: requestCallback<DeleteGreeterReply>): ClientUnaryCall;
 }
 
 export const GreeterClient = makeGenericClientConstructor(definitionOf(Greeter), "helloworld.v1.Greeter") as unknown as {

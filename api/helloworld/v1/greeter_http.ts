@@ -3,7 +3,7 @@
 /* eslint-disable */
 
 import type { Context } from "@kratos-ts/kratos/context";
-import type { HelloReply, HelloRequest } from "./greeter_pb.js";
+import type { CreateGreeterReply, CreateGreeterRequest, DeleteGreeterReply, DeleteGreeterRequest, GetGreeterReply, GetGreeterRequest, HelloReply, HelloRequest, ListGreetersReply, ListGreetersRequest, UpdateGreeterReply, UpdateGreeterRequest } from "./greeter_pb.js";
 import { Greeter } from "./greeter_pb.js";
 import type { HTTPServer } from "@kratos-ts/kratos/transport/http";
 
@@ -17,6 +17,36 @@ export interface GreeterHTTPServer {
    * @generated from rpc helloworld.v1.Greeter.SayHello
    */
   sayHello(ctx: Context, req: HelloRequest): Promise<HelloReply>;
+  /**
+   * Gets a greeter by its id; an unknown id is USER_NOT_FOUND.
+   *
+   * @generated from rpc helloworld.v1.Greeter.GetGreeter
+   */
+  getGreeter(ctx: Context, req: GetGreeterRequest): Promise<GetGreeterReply>;
+  /**
+   * Lists greeters in id order, a page at a time, all of them or those with one hello.
+   *
+   * @generated from rpc helloworld.v1.Greeter.ListGreeters
+   */
+  listGreeters(ctx: Context, req: ListGreetersRequest): Promise<ListGreetersReply>;
+  /**
+   * Creates a greeter that has not greeted yet; a hello that exists is GREETER_ALREADY_EXISTS.
+   *
+   * @generated from rpc helloworld.v1.Greeter.CreateGreeter
+   */
+  createGreeter(ctx: Context, req: CreateGreeterRequest): Promise<CreateGreeterReply>;
+  /**
+   * Changes a greeter's hello; an unknown id is USER_NOT_FOUND, a hello that exists GREETER_ALREADY_EXISTS.
+   *
+   * @generated from rpc helloworld.v1.Greeter.UpdateGreeter
+   */
+  updateGreeter(ctx: Context, req: UpdateGreeterRequest): Promise<UpdateGreeterReply>;
+  /**
+   * Deletes a greeter; an unknown id is USER_NOT_FOUND.
+   *
+   * @generated from rpc helloworld.v1.Greeter.DeleteGreeter
+   */
+  deleteGreeter(ctx: Context, req: DeleteGreeterRequest): Promise<DeleteGreeterReply>;
 }
 
 /**

@@ -5,13 +5,15 @@
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import { file_google_api_annotations } from "@kratos-ts/kratos/gen/google/api/annotations_pb.js";
+import type { Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file helloworld/v1/greeter.proto.
  */
 export const file_helloworld_v1_greeter: GenFile = /*@__PURE__*/
-  fileDesc("ChtoZWxsb3dvcmxkL3YxL2dyZWV0ZXIucHJvdG8SDWhlbGxvd29ybGQudjEiHAoMSGVsbG9SZXF1ZXN0EgwKBG5hbWUYASABKAkiHQoKSGVsbG9SZXBseRIPCgdtZXNzYWdlGAEgASgJMmkKB0dyZWV0ZXISXgoIU2F5SGVsbG8SGy5oZWxsb3dvcmxkLnYxLkhlbGxvUmVxdWVzdBoZLmhlbGxvd29ybGQudjEuSGVsbG9SZXBseSIagtPkkwIUEhIvaGVsbG93b3JsZC97bmFtZX1CVAocZGV2LmtyYXRvcy5hcGkuaGVsbG93b3JsZC52MUIRSGVsbG93b3JsZFByb3RvVjFQAVofaGVsbG93b3JsZC9hcGkvaGVsbG93b3JsZC92MTt2MWIGcHJvdG8z", [file_google_api_annotations]);
+  fileDesc("ChtoZWxsb3dvcmxkL3YxL2dyZWV0ZXIucHJvdG8SDWhlbGxvd29ybGQudjEiHAoMSGVsbG9SZXF1ZXN0EgwKBG5hbWUYASABKAkiHQoKSGVsbG9SZXBseRIPCgdtZXNzYWdlGAEgASgJIp8BCgtHcmVldGVySW5mbxIKCgJpZBgBIAEoAxINCgVoZWxsbxgCIAEoCRITCgtncmVldF9jb3VudBgDIAEoAxIvCgtjcmVhdGVfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIh8KEUdldEdyZWV0ZXJSZXF1ZXN0EgoKAmlkGAEgASgDIj4KD0dldEdyZWV0ZXJSZXBseRIrCgdncmVldGVyGAEgASgLMhouaGVsbG93b3JsZC52MS5HcmVldGVySW5mbyJLChNMaXN0R3JlZXRlcnNSZXF1ZXN0Eg0KBWhlbGxvGAEgASgJEhEKCXBhZ2Vfc2l6ZRgCIAEoBRISCgpwYWdlX3Rva2VuGAMgASgJIloKEUxpc3RHcmVldGVyc1JlcGx5EiwKCGdyZWV0ZXJzGAEgAygLMhouaGVsbG93b3JsZC52MS5HcmVldGVySW5mbxIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiJQoUQ3JlYXRlR3JlZXRlclJlcXVlc3QSDQoFaGVsbG8YASABKAkiQQoSQ3JlYXRlR3JlZXRlclJlcGx5EisKB2dyZWV0ZXIYASABKAsyGi5oZWxsb3dvcmxkLnYxLkdyZWV0ZXJJbmZvIjEKFFVwZGF0ZUdyZWV0ZXJSZXF1ZXN0EgoKAmlkGAEgASgDEg0KBWhlbGxvGAIgASgJIkEKElVwZGF0ZUdyZWV0ZXJSZXBseRIrCgdncmVldGVyGAEgASgLMhouaGVsbG93b3JsZC52MS5HcmVldGVySW5mbyIiChREZWxldGVHcmVldGVyUmVxdWVzdBIKCgJpZBgBIAEoAyIUChJEZWxldGVHcmVldGVyUmVwbHkynQUKB0dyZWV0ZXISXgoIU2F5SGVsbG8SGy5oZWxsb3dvcmxkLnYxLkhlbGxvUmVxdWVzdBoZLmhlbGxvd29ybGQudjEuSGVsbG9SZXBseSIagtPkkwIUEhIvaGVsbG93b3JsZC97bmFtZX0SaQoKR2V0R3JlZXRlchIgLmhlbGxvd29ybGQudjEuR2V0R3JlZXRlclJlcXVlc3QaHi5oZWxsb3dvcmxkLnYxLkdldEdyZWV0ZXJSZXBseSIZgtPkkwITEhEvdjEvZ3JlZXRlcnMve2lkfRJqCgxMaXN0R3JlZXRlcnMSIi5oZWxsb3dvcmxkLnYxLkxpc3RHcmVldGVyc1JlcXVlc3QaIC5oZWxsb3dvcmxkLnYxLkxpc3RHcmVldGVyc1JlcGx5IhSC0+STAg4SDC92MS9ncmVldGVycxJwCg1DcmVhdGVHcmVldGVyEiMuaGVsbG93b3JsZC52MS5DcmVhdGVHcmVldGVyUmVxdWVzdBohLmhlbGxvd29ybGQudjEuQ3JlYXRlR3JlZXRlclJlcGx5IheC0+STAhE6ASoiDC92MS9ncmVldGVycxJ1Cg1VcGRhdGVHcmVldGVyEiMuaGVsbG93b3JsZC52MS5VcGRhdGVHcmVldGVyUmVxdWVzdBohLmhlbGxvd29ybGQudjEuVXBkYXRlR3JlZXRlclJlcGx5IhyC0+STAhY6ASoyES92MS9ncmVldGVycy97aWR9EnIKDURlbGV0ZUdyZWV0ZXISIy5oZWxsb3dvcmxkLnYxLkRlbGV0ZUdyZWV0ZXJSZXF1ZXN0GiEuaGVsbG93b3JsZC52MS5EZWxldGVHcmVldGVyUmVwbHkiGYLT5JMCEyoRL3YxL2dyZWV0ZXJzL3tpZH1CVAocZGV2LmtyYXRvcy5hcGkuaGVsbG93b3JsZC52MUIRSGVsbG93b3JsZFByb3RvVjFQAVofaGVsbG93b3JsZC9hcGkvaGVsbG93b3JsZC92MTt2MWIGcHJvdG8z", [file_google_api_annotations, file_google_protobuf_timestamp]);
 
 /**
  * The request message containing the user's name.
@@ -52,6 +54,243 @@ export const HelloReplySchema: GenMessage<HelloReply> = /*@__PURE__*/
   messageDesc(file_helloworld_v1_greeter, 1);
 
 /**
+ * A greeter: a hello and how many times SayHello greeted it.
+ *
+ * @generated from message helloworld.v1.GreeterInfo
+ */
+export type GreeterInfo = Message<"helloworld.v1.GreeterInfo"> & {
+  /**
+   * @generated from field: int64 id = 1;
+   */
+  id: bigint;
+
+  /**
+   * @generated from field: string hello = 2;
+   */
+  hello: string;
+
+  /**
+   * How many times SayHello greeted this hello.
+   *
+   * @generated from field: int64 greet_count = 3;
+   */
+  greetCount: bigint;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp create_time = 4;
+   */
+  createTime?: Timestamp | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp update_time = 5;
+   */
+  updateTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message helloworld.v1.GreeterInfo.
+ * Use `create(GreeterInfoSchema)` to create a new message.
+ */
+export const GreeterInfoSchema: GenMessage<GreeterInfo> = /*@__PURE__*/
+  messageDesc(file_helloworld_v1_greeter, 2);
+
+/**
+ * @generated from message helloworld.v1.GetGreeterRequest
+ */
+export type GetGreeterRequest = Message<"helloworld.v1.GetGreeterRequest"> & {
+  /**
+   * @generated from field: int64 id = 1;
+   */
+  id: bigint;
+};
+
+/**
+ * Describes the message helloworld.v1.GetGreeterRequest.
+ * Use `create(GetGreeterRequestSchema)` to create a new message.
+ */
+export const GetGreeterRequestSchema: GenMessage<GetGreeterRequest> = /*@__PURE__*/
+  messageDesc(file_helloworld_v1_greeter, 3);
+
+/**
+ * @generated from message helloworld.v1.GetGreeterReply
+ */
+export type GetGreeterReply = Message<"helloworld.v1.GetGreeterReply"> & {
+  /**
+   * @generated from field: helloworld.v1.GreeterInfo greeter = 1;
+   */
+  greeter?: GreeterInfo | undefined;
+};
+
+/**
+ * Describes the message helloworld.v1.GetGreeterReply.
+ * Use `create(GetGreeterReplySchema)` to create a new message.
+ */
+export const GetGreeterReplySchema: GenMessage<GetGreeterReply> = /*@__PURE__*/
+  messageDesc(file_helloworld_v1_greeter, 4);
+
+/**
+ * @generated from message helloworld.v1.ListGreetersRequest
+ */
+export type ListGreetersRequest = Message<"helloworld.v1.ListGreetersRequest"> & {
+  /**
+   * Only the greeter with this hello; empty for all greeters.
+   *
+   * @generated from field: string hello = 1;
+   */
+  hello: string;
+
+  /**
+   * At most this many greeters; 50 when unset, and at most 1000.
+   *
+   * @generated from field: int32 page_size = 2;
+   */
+  pageSize: number;
+
+  /**
+   * The next_page_token of the previous page; empty for the first page.
+   *
+   * @generated from field: string page_token = 3;
+   */
+  pageToken: string;
+};
+
+/**
+ * Describes the message helloworld.v1.ListGreetersRequest.
+ * Use `create(ListGreetersRequestSchema)` to create a new message.
+ */
+export const ListGreetersRequestSchema: GenMessage<ListGreetersRequest> = /*@__PURE__*/
+  messageDesc(file_helloworld_v1_greeter, 5);
+
+/**
+ * @generated from message helloworld.v1.ListGreetersReply
+ */
+export type ListGreetersReply = Message<"helloworld.v1.ListGreetersReply"> & {
+  /**
+   * @generated from field: repeated helloworld.v1.GreeterInfo greeters = 1;
+   */
+  greeters: GreeterInfo[];
+
+  /**
+   * The page_token of the next page; empty on the last page.
+   *
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message helloworld.v1.ListGreetersReply.
+ * Use `create(ListGreetersReplySchema)` to create a new message.
+ */
+export const ListGreetersReplySchema: GenMessage<ListGreetersReply> = /*@__PURE__*/
+  messageDesc(file_helloworld_v1_greeter, 6);
+
+/**
+ * @generated from message helloworld.v1.CreateGreeterRequest
+ */
+export type CreateGreeterRequest = Message<"helloworld.v1.CreateGreeterRequest"> & {
+  /**
+   * @generated from field: string hello = 1;
+   */
+  hello: string;
+};
+
+/**
+ * Describes the message helloworld.v1.CreateGreeterRequest.
+ * Use `create(CreateGreeterRequestSchema)` to create a new message.
+ */
+export const CreateGreeterRequestSchema: GenMessage<CreateGreeterRequest> = /*@__PURE__*/
+  messageDesc(file_helloworld_v1_greeter, 7);
+
+/**
+ * @generated from message helloworld.v1.CreateGreeterReply
+ */
+export type CreateGreeterReply = Message<"helloworld.v1.CreateGreeterReply"> & {
+  /**
+   * @generated from field: helloworld.v1.GreeterInfo greeter = 1;
+   */
+  greeter?: GreeterInfo | undefined;
+};
+
+/**
+ * Describes the message helloworld.v1.CreateGreeterReply.
+ * Use `create(CreateGreeterReplySchema)` to create a new message.
+ */
+export const CreateGreeterReplySchema: GenMessage<CreateGreeterReply> = /*@__PURE__*/
+  messageDesc(file_helloworld_v1_greeter, 8);
+
+/**
+ * @generated from message helloworld.v1.UpdateGreeterRequest
+ */
+export type UpdateGreeterRequest = Message<"helloworld.v1.UpdateGreeterRequest"> & {
+  /**
+   * @generated from field: int64 id = 1;
+   */
+  id: bigint;
+
+  /**
+   * The new hello.
+   *
+   * @generated from field: string hello = 2;
+   */
+  hello: string;
+};
+
+/**
+ * Describes the message helloworld.v1.UpdateGreeterRequest.
+ * Use `create(UpdateGreeterRequestSchema)` to create a new message.
+ */
+export const UpdateGreeterRequestSchema: GenMessage<UpdateGreeterRequest> = /*@__PURE__*/
+  messageDesc(file_helloworld_v1_greeter, 9);
+
+/**
+ * @generated from message helloworld.v1.UpdateGreeterReply
+ */
+export type UpdateGreeterReply = Message<"helloworld.v1.UpdateGreeterReply"> & {
+  /**
+   * @generated from field: helloworld.v1.GreeterInfo greeter = 1;
+   */
+  greeter?: GreeterInfo | undefined;
+};
+
+/**
+ * Describes the message helloworld.v1.UpdateGreeterReply.
+ * Use `create(UpdateGreeterReplySchema)` to create a new message.
+ */
+export const UpdateGreeterReplySchema: GenMessage<UpdateGreeterReply> = /*@__PURE__*/
+  messageDesc(file_helloworld_v1_greeter, 10);
+
+/**
+ * @generated from message helloworld.v1.DeleteGreeterRequest
+ */
+export type DeleteGreeterRequest = Message<"helloworld.v1.DeleteGreeterRequest"> & {
+  /**
+   * @generated from field: int64 id = 1;
+   */
+  id: bigint;
+};
+
+/**
+ * Describes the message helloworld.v1.DeleteGreeterRequest.
+ * Use `create(DeleteGreeterRequestSchema)` to create a new message.
+ */
+export const DeleteGreeterRequestSchema: GenMessage<DeleteGreeterRequest> = /*@__PURE__*/
+  messageDesc(file_helloworld_v1_greeter, 11);
+
+/**
+ * @generated from message helloworld.v1.DeleteGreeterReply
+ */
+export type DeleteGreeterReply = Message<"helloworld.v1.DeleteGreeterReply"> & {
+};
+
+/**
+ * Describes the message helloworld.v1.DeleteGreeterReply.
+ * Use `create(DeleteGreeterReplySchema)` to create a new message.
+ */
+export const DeleteGreeterReplySchema: GenMessage<DeleteGreeterReply> = /*@__PURE__*/
+  messageDesc(file_helloworld_v1_greeter, 12);
+
+/**
  * The greeting service definition.
  *
  * @generated from service helloworld.v1.Greeter
@@ -66,6 +305,56 @@ export const Greeter: GenService<{
     methodKind: "unary";
     input: typeof HelloRequestSchema;
     output: typeof HelloReplySchema;
+  },
+  /**
+   * Gets a greeter by its id; an unknown id is USER_NOT_FOUND.
+   *
+   * @generated from rpc helloworld.v1.Greeter.GetGreeter
+   */
+  getGreeter: {
+    methodKind: "unary";
+    input: typeof GetGreeterRequestSchema;
+    output: typeof GetGreeterReplySchema;
+  },
+  /**
+   * Lists greeters in id order, a page at a time, all of them or those with one hello.
+   *
+   * @generated from rpc helloworld.v1.Greeter.ListGreeters
+   */
+  listGreeters: {
+    methodKind: "unary";
+    input: typeof ListGreetersRequestSchema;
+    output: typeof ListGreetersReplySchema;
+  },
+  /**
+   * Creates a greeter that has not greeted yet; a hello that exists is GREETER_ALREADY_EXISTS.
+   *
+   * @generated from rpc helloworld.v1.Greeter.CreateGreeter
+   */
+  createGreeter: {
+    methodKind: "unary";
+    input: typeof CreateGreeterRequestSchema;
+    output: typeof CreateGreeterReplySchema;
+  },
+  /**
+   * Changes a greeter's hello; an unknown id is USER_NOT_FOUND, a hello that exists GREETER_ALREADY_EXISTS.
+   *
+   * @generated from rpc helloworld.v1.Greeter.UpdateGreeter
+   */
+  updateGreeter: {
+    methodKind: "unary";
+    input: typeof UpdateGreeterRequestSchema;
+    output: typeof UpdateGreeterReplySchema;
+  },
+  /**
+   * Deletes a greeter; an unknown id is USER_NOT_FOUND.
+   *
+   * @generated from rpc helloworld.v1.Greeter.DeleteGreeter
+   */
+  deleteGreeter: {
+    methodKind: "unary";
+    input: typeof DeleteGreeterRequestSchema;
+    output: typeof DeleteGreeterReplySchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_helloworld_v1_greeter, 0);
