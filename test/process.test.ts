@@ -150,6 +150,15 @@ describe("helloworld binary: a fault in the process", () => {
   }
 });
 
+/** closedPort is a loopback port that nothing listens on: one the system just gave out and took back. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
 describe("helloworld binary: the database", () => {
   const dir = mkdtempSync(join(tmpdir(), "helloworld-db-"));
   after(() => rmSync(dir, { recursive: true, force: true }));
@@ -199,6 +208,27 @@ describe("helloworld binary: the database", () => {
     );
     assert.equal(countOf(file, "kratos"), undefined, "the greeters table exists and is empty");
   });
+
+  for (const driver of ["postgres", "mysql"] as const) {
+    it(
+      `${driver}: a server that does not answer at start is one stderr line naming the driver and host, never the password, and exit 1 within 10 s`,
+      T,
+      async () => {
+        const port = await closedPort();
+        const started = performance.now();
+        const proc = startHelloworld(["-conf", configsDir], {
+          ...ephemeral,
+          HELLOWORLD_DATA_DATABASE_DRIVER: driver,
+          HELLOWORLD_DATA_DATABASE_SOURCE: `${driver}://app:s3cret-pw@127.0.0.1:${port}/greeters`,
+        });
+        const exit = await proc.exited;
+        assert.ok(exit.at - started < 10_000, `exited after ${Math.round(exit.at - started)} ms`);
+        assert.deepEqual({ code: exit.code, signal: exit.signal }, { code: 1, signal: null }, proc.transcript());
+        assert.equal(proc.stderr, `helloworld: migrate ${driver} database 127.0.0.1:${port}/greeters: connect ECONNREFUSED 127.0.0.1:${port}\n`);
+        assert.ok(!proc.stdout.includes("s3cret") && !proc.stderr.includes("s3cret"), proc.transcript());
+      },
+    );
+  }
 
   it("a database it cannot open is one stderr line naming the driver, and exit 1", T, async () => {
     writeFileSync(join(dir, "not-a-dir"), "");

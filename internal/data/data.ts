@@ -2,7 +2,7 @@ import { LOGGER, type Logger } from "@kratos-ts/kratos/log";
 import { Kysely, Migrator } from "kysely";
 import { inject, injectable } from "tsyringe";
 import { DATA_CONF, type DataConf } from "../conf/conf.js";
-import { dialectOf } from "./dialect.js";
+import { dialectOf, where } from "./dialect.js";
 import { migrations } from "./migrations.js";
 import type { Database } from "./schema.js";
 
@@ -26,7 +26,10 @@ export class Data {
       if (r.status === "Success") this.log.info(`applied migration ${r.migrationName}`);
       else if (r.status === "Error") this.log.error(`migration ${r.migrationName} failed`);
     }
-    if (error) throw new Error(`migrate ${this.conf.database.driver} database: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    if (error) {
+      const { driver, source } = this.conf.database;
+      throw new Error(`migrate ${driver} database ${where(driver, source)}: ${describe(error)}`, { cause: error });
+    }
   }
 
   /** close releases the data resources; wireApp's cleanup calls it. */
@@ -34,4 +37,10 @@ export class Data {
     this.log.info("closing the data resources");
     await this.db.destroy();
   }
+}
+
+// pg reports a refused connection as an AggregateError with an empty message; its parts say why.
+function describe(err: unknown): string {
+  if (err instanceof AggregateError && !err.message) return err.errors.map(describe).join("; ");
+  return err instanceof Error ? err.message : String(err);
 }

@@ -1,7 +1,9 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Sqlite from "better-sqlite3";
-import { type Dialect, type DialectAdapter, type Kysely, type MigrationLockOptions, SqliteAdapter, SqliteDialect } from "kysely";
+import { type Dialect, type DialectAdapter, type Kysely, type MigrationLockOptions, MysqlDialect, PostgresDialect, SqliteAdapter, SqliteDialect } from "kysely";
+import { createPool } from "mysql2";
+import pg from "pg";
 
 /** The databases the data layer speaks. */
 export type Driver = "sqlite" | "postgres" | "mysql";
@@ -36,8 +38,11 @@ function open(driver: Driver, source: string): Dialect {
       db.pragma("busy_timeout = 5000");
       return new LockingSqliteDialect({ database: db });
     }
-    default:
-      throw new Error(`data.database.driver ${driver} is not supported yet`);
+    case "postgres":
+      // A pool connects on first use; a server that does not answer fails the first query within 5 s.
+      return new PostgresDialect({ pool: new pg.Pool({ connectionString: source, max: 10, connectionTimeoutMillis: 5000 }) });
+    case "mysql":
+      return new MysqlDialect({ pool: createPool({ uri: source, connectionLimit: 10, connectTimeout: 5000 }) });
   }
 }
 

@@ -15,11 +15,14 @@ export class GreeterStore implements GreeterRepo {
     const now = Date.now();
     const row = { hello, greet_count: 1, created_at: now, updated_at: now };
     if (this.data.conf.database.driver === "mysql") {
-      // MySQL has no RETURNING: the upsert and the read of its result share one transaction.
-      return db.transaction().execute(async (tx) => {
-        await tx.insertInto("greeters").values(row).onDuplicateKeyUpdate({ greet_count: sql`greet_count + 1`, updated_at: now }).execute();
-        return toGreeter(await tx.selectFrom("greeters").selectAll().where("hello", "=", hello).executeTakeFirstOrThrow());
-      });
+      // MySQL has no RETURNING: the upsert and the read of its result share one transaction, tried again
+      // when InnoDB picks it as a deadlock victim, as concurrent upserts of one new key can be.
+      return retryDeadlock(() =>
+        db.transaction().execute(async (tx) => {
+          await tx.insertInto("greeters").values(row).onDuplicateKeyUpdate({ greet_count: sql`greet_count + 1`, updated_at: now }).execute();
+          return toGreeter(await tx.selectFrom("greeters").selectAll().where("hello", "=", hello).executeTakeFirstOrThrow());
+        }),
+      );
     }
     const saved = await db
       .insertInto("greeters")
@@ -32,12 +35,13 @@ export class GreeterStore implements GreeterRepo {
 
   async create(_ctx: Context, hello: string): Promise<Greeter> {
     const now = Date.now();
+    const insert = this.data.db.insertInto("greeters").values({ hello, greet_count: 0, created_at: now, updated_at: now });
     try {
-      const { insertId } = await this.data.db
-        .insertInto("greeters")
-        .values({ hello, greet_count: 0, created_at: now, updated_at: now })
-        .executeTakeFirstOrThrow();
-      const id = insertId === undefined ? await this.idOf(hello) : Number(insertId);
+      // MySQL reports the new id as insertId; the others return it.
+      const id =
+        this.data.conf.database.driver === "mysql"
+          ? Number((await insert.executeTakeFirstOrThrow()).insertId)
+          : Number((await insert.returning("id").executeTakeFirstOrThrow()).id);
       return { id, hello, greetCount: 0, createdAt: new Date(now), updatedAt: new Date(now) };
     } catch (err) {
       throw uniqueViolation(err) ? ErrGreeterAlreadyExists.withCause(err) : err;
@@ -83,11 +87,6 @@ export class GreeterStore implements GreeterRepo {
       .execute();
     return { greeters: rows.slice(0, page.size).map(toGreeter), more: rows.length > page.size };
   }
-
-  private async idOf(hello: string): Promise<number> {
-    const row = await this.data.db.selectFrom("greeters").select("id").where("hello", "=", hello).executeTakeFirstOrThrow();
-    return Number(row.id);
-  }
 }
 
 // pg returns bigint columns as strings; every driver's value is read as a number here.
@@ -105,4 +104,15 @@ function toGreeter(row: Selectable<GreetersTable>): Greeter {
 function uniqueViolation(err: unknown): boolean {
   const e = err as { code?: unknown; errno?: unknown };
   return e.code === "SQLITE_CONSTRAINT_UNIQUE" || e.code === "23505" || e.code === "ER_DUP_ENTRY" || e.errno === 1062;
+}
+
+/** retryDeadlock runs a MySQL transaction again, a few times, when the server rolled it back as a deadlock victim. */
+async function retryDeadlock<T>(run: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await run();
+    } catch (err) {
+      if (i >= attempts || (err as { errno?: unknown }).errno !== 1213) throw err;
+    }
+  }
 }
