@@ -15,7 +15,7 @@ export class Data {
     @inject(DATA_CONF) readonly conf: DataConf,
     @inject(LOGGER) private readonly log: Logger,
   ) {
-    this.db = new Kysely<Database>({ dialect: dialectOf(conf.database.driver, conf.database.source) });
+    this.db = new Kysely<Database>({ dialect: dialectOf(conf.database.driver, conf.database.source, log) });
   }
 
   /** migrate brings the schema to the latest version; it is safe to run from several replicas at once. */

@@ -1,5 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
+import type { Logger } from "@kratos-ts/kratos/log";
 import Sqlite from "better-sqlite3";
 import { type Dialect, type DialectAdapter, type Kysely, type MigrationLockOptions, MysqlDialect, PostgresDialect, SqliteAdapter, SqliteDialect } from "kysely";
 import { createPool } from "mysql2";
@@ -9,9 +10,9 @@ import pg from "pg";
 export type Driver = "sqlite" | "postgres" | "mysql";
 
 /** dialectOf opens the database the config names: a SQLite file (its directory made if missing), or a pool. */
-export function dialectOf(driver: Driver, source: string): Dialect {
+export function dialectOf(driver: Driver, source: string, log: Logger): Dialect {
   try {
-    return open(driver, source);
+    return open(driver, source, log);
   } catch (err) {
     throw new Error(`open ${driver} database ${where(driver, source)}: ${(err as Error).message}`, { cause: err });
   }
@@ -28,7 +29,7 @@ export function where(driver: Driver, source: string): string {
   }
 }
 
-function open(driver: Driver, source: string): Dialect {
+function open(driver: Driver, source: string, log: Logger): Dialect {
   switch (driver) {
     case "sqlite": {
       if (source !== ":memory:") mkdirSync(dirname(source), { recursive: true });
@@ -38,9 +39,13 @@ function open(driver: Driver, source: string): Dialect {
       db.pragma("busy_timeout = 5000");
       return new LockingSqliteDialect({ database: db });
     }
-    case "postgres":
+    case "postgres": {
       // A pool connects on first use; a server that does not answer fails the first query within 5 s.
-      return new PostgresDialect({ pool: new pg.Pool({ connectionString: source, max: 10, connectionTimeoutMillis: 5000 }) });
+      const pool = new pg.Pool({ connectionString: source, max: 10, connectionTimeoutMillis: 5000 });
+      // An idle connection the server drops is an error event on the pool; unheard, it would kill the process.
+      pool.on("error", (err) => log.warn({ err }, `postgres ${where(driver, source)}: idle connection lost: ${err.message}`));
+      return new PostgresDialect({ pool });
+    }
     case "mysql":
       return new MysqlDialect({ pool: createPool({ uri: source, connectionLimit: 10, connectTimeout: 5000 }) });
   }

@@ -4,6 +4,7 @@ import { inject, injectable } from "tsyringe";
 import { ErrGreeterAlreadyExists, ErrUserNotFound, type Greeter, type GreeterRepo, type Page, type PageRequest } from "../biz/greeter.js";
 import { Data } from "./data.js";
 import type { GreetersTable } from "./schema.js";
+import { guard } from "./unavailable.js";
 
 /** GreeterStore keeps greeters in the database that Data opened. */
 @injectable()
@@ -17,19 +18,23 @@ export class GreeterStore implements GreeterRepo {
     if (this.data.conf.database.driver === "mysql") {
       // MySQL has no RETURNING: the upsert and the read of its result share one transaction, tried again
       // when InnoDB picks it as a deadlock victim, as concurrent upserts of one new key can be.
-      return retryDeadlock(() =>
-        db.transaction().execute(async (tx) => {
-          await tx.insertInto("greeters").values(row).onDuplicateKeyUpdate({ greet_count: sql`greet_count + 1`, updated_at: now }).execute();
-          return toGreeter(await tx.selectFrom("greeters").selectAll().where("hello", "=", hello).executeTakeFirstOrThrow());
-        }),
+      return guard(
+        retryDeadlock(() =>
+          db.transaction().execute(async (tx) => {
+            await tx.insertInto("greeters").values(row).onDuplicateKeyUpdate({ greet_count: sql`greet_count + 1`, updated_at: now }).execute();
+            return toGreeter(await tx.selectFrom("greeters").selectAll().where("hello", "=", hello).executeTakeFirstOrThrow());
+          }),
+        ),
       );
     }
-    const saved = await db
-      .insertInto("greeters")
-      .values(row)
-      .onConflict((oc) => oc.column("hello").doUpdateSet({ greet_count: sql`greeters.greet_count + 1`, updated_at: now }))
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    const saved = await guard(
+      db
+        .insertInto("greeters")
+        .values(row)
+        .onConflict((oc) => oc.column("hello").doUpdateSet({ greet_count: sql`greeters.greet_count + 1`, updated_at: now }))
+        .returningAll()
+        .executeTakeFirstOrThrow(),
+    );
     return toGreeter(saved);
   }
 
@@ -40,8 +45,8 @@ export class GreeterStore implements GreeterRepo {
       // MySQL reports the new id as insertId; the others return it.
       const id =
         this.data.conf.database.driver === "mysql"
-          ? Number((await insert.executeTakeFirstOrThrow()).insertId)
-          : Number((await insert.returning("id").executeTakeFirstOrThrow()).id);
+          ? Number((await guard(insert.executeTakeFirstOrThrow())).insertId)
+          : Number((await guard(insert.returning("id").executeTakeFirstOrThrow())).id);
       return { id, hello, greetCount: 0, createdAt: new Date(now), updatedAt: new Date(now) };
     } catch (err) {
       throw uniqueViolation(err) ? ErrGreeterAlreadyExists.withCause(err) : err;
@@ -50,7 +55,9 @@ export class GreeterStore implements GreeterRepo {
 
   async update(ctx: Context, id: number, hello: string): Promise<Greeter> {
     try {
-      const { numUpdatedRows } = await this.data.db.updateTable("greeters").set({ hello, updated_at: Date.now() }).where("id", "=", id).executeTakeFirst();
+      const { numUpdatedRows } = await guard(
+        this.data.db.updateTable("greeters").set({ hello, updated_at: Date.now() }).where("id", "=", id).executeTakeFirst(),
+      );
       if (numUpdatedRows === 0n) throw ErrUserNotFound;
     } catch (err) {
       throw uniqueViolation(err) ? ErrGreeterAlreadyExists.withCause(err) : err;
@@ -59,7 +66,7 @@ export class GreeterStore implements GreeterRepo {
   }
 
   async findByID(_ctx: Context, id: number): Promise<Greeter> {
-    const row = await this.data.db.selectFrom("greeters").selectAll().where("id", "=", id).executeTakeFirst();
+    const row = await guard(this.data.db.selectFrom("greeters").selectAll().where("id", "=", id).executeTakeFirst());
     if (!row) throw ErrUserNotFound;
     return toGreeter(row);
   }
@@ -73,7 +80,7 @@ export class GreeterStore implements GreeterRepo {
   }
 
   async delete(_ctx: Context, id: number): Promise<void> {
-    const { numDeletedRows } = await this.data.db.deleteFrom("greeters").where("id", "=", id).executeTakeFirst();
+    const { numDeletedRows } = await guard(this.data.db.deleteFrom("greeters").where("id", "=", id).executeTakeFirst());
     if (numDeletedRows === 0n) throw ErrUserNotFound;
   }
 
@@ -81,10 +88,12 @@ export class GreeterStore implements GreeterRepo {
   private async page(page: PageRequest, hello?: string): Promise<Page> {
     let query = this.data.db.selectFrom("greeters").selectAll().where("id", ">", page.after);
     if (hello !== undefined) query = query.where("hello", "=", hello);
-    const rows = await query
-      .orderBy("id")
-      .limit(page.size + 1)
-      .execute();
+    const rows = await guard(
+      query
+        .orderBy("id")
+        .limit(page.size + 1)
+        .execute(),
+    );
     return { greeters: rows.slice(0, page.size).map(toGreeter), more: rows.length > page.size };
   }
 }
