@@ -14,6 +14,7 @@ const servers = [
   { driver: "mysql", url: process.env.TEST_MYSQL_URL, env: "TEST_MYSQL_URL" },
 ] as const;
 
+const deadline = '{"code":504,"reason":"DEADLINE_EXCEEDED","message":"context deadline exceeded","metadata":{}}';
 const unavailable = '{"code":503,"reason":"DATABASE_UNAVAILABLE","message":"database unavailable","metadata":{}}';
 
 for (const { driver, url, env } of servers) {
@@ -31,7 +32,8 @@ for (const { driver, url, env } of servers) {
       const through = new URL(target);
       through.hostname = "127.0.0.1";
       through.port = String(await proxy.start());
-      running = await startApp({ data: { database: { driver, source: through.href } } });
+      // A short deadline, so that the test of a hanging database answers quickly.
+      running = await startApp({ data: { database: { driver, source: through.href } }, server: { http: { timeout: "300ms" }, grpc: { timeout: "300ms" } } });
       client = new GreeterClient(running.grpcAddress, credentials.createInsecure());
     });
     after(async () => {
@@ -41,6 +43,22 @@ for (const { driver, url, env } of servers) {
     });
 
     const sayHello = () => fetch(`${running.httpURL}/helloworld/faults`);
+
+    it("answers 504 at the request's deadline on both transports while the database hangs, and serves again when it answers", async () => {
+      assert.equal(await (await sayHello()).text(), '{"message":"Hello faults"}');
+
+      proxy.hold();
+      const started = performance.now();
+      const res = await sayHello();
+      assert.deepEqual({ status: res.status, body: await res.text() }, { status: 504, body: deadline });
+      const err: ServiceError = await callError<HelloReply>((cb) => client.sayHello(create(HelloRequestSchema, { name: "faults" }), cb));
+      assert.deepEqual({ code: err.code, details: err.details }, { code: status.DEADLINE_EXCEEDED, details: "context deadline exceeded" });
+      assert.ok(performance.now() - started < 2000, `both answered at their 300 ms deadlines, not ${Math.round(performance.now() - started)} ms`);
+
+      proxy.release();
+      const back = await sayHello();
+      assert.deepEqual({ status: back.status, body: await back.text() }, { status: 200, body: '{"message":"Hello faults"}' });
+    });
 
     it("answers 503 DATABASE_UNAVAILABLE on both transports while it is gone, stays up, and recovers when it returns", async () => {
       assert.equal(await (await sayHello()).text(), '{"message":"Hello faults"}');

@@ -13,7 +13,8 @@ import { Data } from "./data.js";
 import type { Driver } from "./dialect.js";
 import { dataProviders } from "./providers.js";
 
-const ctx = testContext();
+// A deadline far beyond any test: the repo answers at the request deadline, which is not under test here.
+const ctx = testContext({ timeoutMs: 600_000 });
 const dir = mkdtempSync(join(tmpdir(), "greeter-repo-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
 

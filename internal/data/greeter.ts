@@ -11,7 +11,7 @@ import { guard } from "./unavailable.js";
 export class GreeterStore implements GreeterRepo {
   constructor(@inject(Data) private readonly data: Data) {}
 
-  async save(_ctx: Context, hello: string): Promise<Greeter> {
+  async save(ctx: Context, hello: string): Promise<Greeter> {
     const db = this.data.db;
     const now = Date.now();
     const row = { hello, greet_count: 1, created_at: now, updated_at: now };
@@ -19,6 +19,7 @@ export class GreeterStore implements GreeterRepo {
       // MySQL has no RETURNING: the upsert and the read of its result share one transaction, tried again
       // when InnoDB picks it as a deadlock victim, as concurrent upserts of one new key can be.
       return guard(
+        ctx,
         retryDeadlock(() =>
           db.transaction().execute(async (tx) => {
             await tx.insertInto("greeters").values(row).onDuplicateKeyUpdate({ greet_count: sql`greet_count + 1`, updated_at: now }).execute();
@@ -28,6 +29,7 @@ export class GreeterStore implements GreeterRepo {
       );
     }
     const saved = await guard(
+      ctx,
       db
         .insertInto("greeters")
         .values(row)
@@ -38,15 +40,15 @@ export class GreeterStore implements GreeterRepo {
     return toGreeter(saved);
   }
 
-  async create(_ctx: Context, hello: string): Promise<Greeter> {
+  async create(ctx: Context, hello: string): Promise<Greeter> {
     const now = Date.now();
     const insert = this.data.db.insertInto("greeters").values({ hello, greet_count: 0, created_at: now, updated_at: now });
     try {
       // MySQL reports the new id as insertId; the others return it.
       const id =
         this.data.conf.database.driver === "mysql"
-          ? Number((await guard(insert.executeTakeFirstOrThrow())).insertId)
-          : Number((await guard(insert.returning("id").executeTakeFirstOrThrow())).id);
+          ? Number((await guard(ctx, insert.executeTakeFirstOrThrow())).insertId)
+          : Number((await guard(ctx, insert.returning("id").executeTakeFirstOrThrow())).id);
       return { id, hello, greetCount: 0, createdAt: new Date(now), updatedAt: new Date(now) };
     } catch (err) {
       throw uniqueViolation(err) ? ErrGreeterAlreadyExists.withCause(err) : err;
@@ -56,6 +58,7 @@ export class GreeterStore implements GreeterRepo {
   async update(ctx: Context, id: number, hello: string): Promise<Greeter> {
     try {
       const { numUpdatedRows } = await guard(
+        ctx,
         this.data.db.updateTable("greeters").set({ hello, updated_at: Date.now() }).where("id", "=", id).executeTakeFirst(),
       );
       if (numUpdatedRows === 0n) throw ErrUserNotFound;
@@ -65,30 +68,31 @@ export class GreeterStore implements GreeterRepo {
     return this.findByID(ctx, id);
   }
 
-  async findByID(_ctx: Context, id: number): Promise<Greeter> {
-    const row = await guard(this.data.db.selectFrom("greeters").selectAll().where("id", "=", id).executeTakeFirst());
+  async findByID(ctx: Context, id: number): Promise<Greeter> {
+    const row = await guard(ctx, this.data.db.selectFrom("greeters").selectAll().where("id", "=", id).executeTakeFirst());
     if (!row) throw ErrUserNotFound;
     return toGreeter(row);
   }
 
-  async listByHello(_ctx: Context, hello: string, page: PageRequest): Promise<Page> {
-    return this.page(page, hello);
+  async listByHello(ctx: Context, hello: string, page: PageRequest): Promise<Page> {
+    return this.page(ctx, page, hello);
   }
 
-  async listAll(_ctx: Context, page: PageRequest): Promise<Page> {
-    return this.page(page);
+  async listAll(ctx: Context, page: PageRequest): Promise<Page> {
+    return this.page(ctx, page);
   }
 
-  async delete(_ctx: Context, id: number): Promise<void> {
-    const { numDeletedRows } = await guard(this.data.db.deleteFrom("greeters").where("id", "=", id).executeTakeFirst());
+  async delete(ctx: Context, id: number): Promise<void> {
+    const { numDeletedRows } = await guard(ctx, this.data.db.deleteFrom("greeters").where("id", "=", id).executeTakeFirst());
     if (numDeletedRows === 0n) throw ErrUserNotFound;
   }
 
   // Pages run in id order from the last id seen, so a page is stable while greeters are added or removed.
-  private async page(page: PageRequest, hello?: string): Promise<Page> {
+  private async page(ctx: Context, page: PageRequest, hello?: string): Promise<Page> {
     let query = this.data.db.selectFrom("greeters").selectAll().where("id", ">", page.after);
     if (hello !== undefined) query = query.where("hello", "=", hello);
     const rows = await guard(
+      ctx,
       query
         .orderBy("id")
         .limit(page.size + 1)

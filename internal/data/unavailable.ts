@@ -1,3 +1,5 @@
+import type { Context } from "@kratos-ts/kratos/context";
+import { untilAborted } from "@kratos-ts/kratos/errors";
 import { errorDatabaseUnavailable } from "../../api/helloworld/v1/error_reason_errors.js";
 
 // Connection failures by errno (Node's sockets), by mysql2's code, and by SQLSTATE class 08 (connection
@@ -16,12 +18,14 @@ export function isUnavailable(err: unknown): boolean {
 }
 
 /**
- * guard turns a lost database into 503 DATABASE_UNAVAILABLE, so the client learns to retry and the process stays
- * up; the pools reconnect on their own once the database is back. Any other error passes unchanged.
+ * guard runs a database call for a request: it answers at the request's deadline (Kysely 0.28 cannot cancel
+ * a query, so the call is left to finish alone), and turns a lost database into 503 DATABASE_UNAVAILABLE, so the
+ * client learns to retry and the process stays up; the pools reconnect on their own once the database is back.
+ * Any other error passes unchanged.
  */
-export async function guard<T>(work: Promise<T>): Promise<T> {
+export async function guard<T>(ctx: Context, work: Promise<T>): Promise<T> {
   try {
-    return await work;
+    return await untilAborted(ctx.signal, work);
   } catch (err) {
     if (isUnavailable(err)) throw errorDatabaseUnavailable("database unavailable").withCause(err);
     throw err;

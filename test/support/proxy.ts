@@ -7,6 +7,8 @@ import { connect, createServer, type Server, type Socket } from "node:net";
 export class TcpProxy {
   private server?: Server;
   private readonly sockets = new Set<Socket>();
+  private readonly pairs = new Set<[Socket, Socket]>();
+  private held = false;
   port = 0;
 
   constructor(
@@ -26,7 +28,10 @@ export class TcpProxy {
           upstream.destroy();
         });
       }
-      client.pipe(upstream).pipe(client);
+      const pair: [Socket, Socket] = [client, upstream];
+      this.pairs.add(pair);
+      client.on("close", () => this.pairs.delete(pair));
+      if (!this.held) forward(pair);
     });
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
@@ -37,6 +42,23 @@ export class TcpProxy {
     return this.port;
   }
 
+  /** hold stops passing bytes either way while keeping every connection open: the server hangs for the client. */
+  hold(): void {
+    this.held = true;
+    for (const [client, upstream] of this.pairs) {
+      client.unpipe(upstream);
+      upstream.unpipe(client);
+      client.pause();
+      upstream.pause();
+    }
+  }
+
+  /** release passes bytes again, the held ones first. */
+  release(): void {
+    this.held = false;
+    for (const pair of this.pairs) forward(pair);
+  }
+
   /** cut stops listening and drops every open connection: the server is gone for the client. */
   async cut(): Promise<void> {
     const server = this.server;
@@ -44,4 +66,10 @@ export class TcpProxy {
     for (const s of this.sockets) s.destroy();
     if (server) await new Promise((resolve) => server.close(resolve));
   }
+}
+
+function forward([client, upstream]: [Socket, Socket]): void {
+  client.pipe(upstream).pipe(client);
+  client.resume();
+  upstream.resume();
 }

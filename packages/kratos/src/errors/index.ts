@@ -1,3 +1,4 @@
+export { ErrCanceled, ErrDeadlineExceeded, untilAborted } from "./abort.js";
 export { CLIENT_CLOSED, fromGRPCCode, OK_CODE, toGRPCCode, UNKNOWN_CODE, UNKNOWN_REASON } from "./codes.js";
 export * from "./errors.js";
 export { fromServiceError, STATUS_DETAILS_KEY, toGRPCStatus } from "./grpc.js";
