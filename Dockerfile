@@ -1,6 +1,7 @@
-# Build stage: install everything, compile the framework package and the service. node:24-bookworm, not -slim:
-# better-sqlite3 is a native addon built from source at npm ci (node-gyp: python3, make, g++, Node's headers).
-FROM node:24-bookworm AS builder
+# Build stage: install everything, compile the framework package and the service. Node 24 has SQLite built in
+# (node:sqlite), so better-sqlite3, the optional native addon that serves Node 20, is neither built nor shipped:
+# its build fails here for want of a compiler, which npm allows an optional dependency.
+FROM node:24-bookworm-slim AS builder
 WORKDIR /src
 COPY package.json package-lock.json .npmrc ./
 COPY packages/kratos/package.json packages/kratos/
@@ -9,11 +10,7 @@ RUN npm ci --no-audit --no-fund
 COPY . .
 # protoplugin, the code generator's only dependency, is the framework's optional peer and a dev tool here:
 # npm keeps such "dev or optional" packages under --omit=dev alone, so optional ones are dropped too (98 -> 36 MB).
-# better-sqlite3 then keeps only its addon and JS: its C sources and objects (26 MB) are build leftovers.
-RUN npx tsc -p packages/kratos/tsconfig.json && npx tsc -p tsconfig.json && npm prune --omit=dev --omit=optional \
- && cd node_modules/better-sqlite3 && mv build/Release/better_sqlite3.node . && rm -rf build deps src \
- && mkdir -p build/Release && mv better_sqlite3.node build/Release/ \
- && node -e 'const D = require("better-sqlite3"); new D(":memory:").prepare("select 1").get()'
+RUN npx tsc -p packages/kratos/tsconfig.json && npx tsc -p tsconfig.json && npm prune --omit=dev --omit=optional
 
 # Runtime stage: the compiled service, the framework it links to, production dependencies and the default config.
 FROM node:24-bookworm-slim
@@ -29,7 +26,7 @@ COPY configs ./configs
 RUN mkdir -p /app/data && chown node:node /app/data
 EXPOSE 8000 9000
 USER node
-# better-sqlite3 built on the full image loads on this slim one and the node user can write a database in data/.
-RUN node -e 'const D = require("better-sqlite3"); const db = new D("data/build-check.db"); db.exec("create table t (x)"); db.close()' \
+# The node user can write a database in data/ with the engine the service uses on this node.
+RUN node --input-type=module -e 'import { openSqlite } from "/app/dist/internal/data/sqlite.js"; const db = openSqlite("data/build-check.db"); db.exec("create table t (x)"); db.close()' \
  && rm data/build-check.db
 CMD ["node", "--enable-source-maps", "dist/cmd/helloworld/main.js", "-conf", "configs"]

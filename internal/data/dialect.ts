@@ -1,10 +1,10 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import type { Logger } from "@kratos-ts/kratos/log";
-import Sqlite from "better-sqlite3";
 import { type Dialect, type DialectAdapter, type Kysely, type MigrationLockOptions, MysqlDialect, PostgresDialect, SqliteAdapter, SqliteDialect } from "kysely";
 import { createPool } from "mysql2";
 import pg from "pg";
+import { openSqlite } from "./sqlite.js";
 
 /** The databases the data layer speaks. */
 export type Driver = "sqlite" | "postgres" | "mysql";
@@ -33,17 +33,19 @@ function open(driver: Driver, source: string, log: Logger): Dialect {
   switch (driver) {
     case "sqlite": {
       if (source !== ":memory:") mkdirSync(dirname(source), { recursive: true });
-      const db = new Sqlite(source);
+      const db = openSqlite(source);
       // WAL lets readers run beside the writer; a busy file waits for its lock instead of failing at once.
-      db.pragma("journal_mode = WAL");
-      db.pragma("busy_timeout = 5000");
+      db.exec("PRAGMA journal_mode = WAL");
+      db.exec("PRAGMA busy_timeout = 5000");
       return new LockingSqliteDialect({ database: db });
     }
     case "postgres": {
       // A pool connects on first use; a server that does not answer fails the first query within 5 s.
       const pool = new pg.Pool({ connectionString: source, max: 10, connectionTimeoutMillis: 5000 });
-      // An idle connection the server drops is an error event on the pool; unheard, it would kill the process.
-      pool.on("error", (err) => log.warn({ err }, `postgres ${where(driver, source)}: idle connection lost: ${err.message}`));
+      // A connection the server drops is an error event on its client, and on the pool too while it is idle there;
+      // unheard, either would kill the process. The client's is logged; the query it served, if any, fails apart.
+      pool.on("connect", (client) => client.on("error", (err) => log.warn({ err }, `postgres ${where(driver, source)}: connection lost: ${err.message}`)));
+      pool.on("error", () => {});
       return new PostgresDialect({ pool });
     }
     case "mysql":

@@ -115,8 +115,9 @@ function toGreeter(row: Selectable<GreetersTable>): Greeter {
 
 /** uniqueViolation says whether a driver refused a write for a duplicate unique key. */
 function uniqueViolation(err: unknown): boolean {
-  const e = err as { code?: unknown; errno?: unknown };
-  return e.code === "SQLITE_CONSTRAINT_UNIQUE" || e.code === "23505" || e.code === "ER_DUP_ENTRY" || e.errno === 1062;
+  const e = err as { code?: unknown; errno?: unknown; errcode?: unknown };
+  // better-sqlite3, node:sqlite (SQLITE_CONSTRAINT_UNIQUE is 2067), pg (SQLSTATE 23505), mysql2.
+  return e.code === "SQLITE_CONSTRAINT_UNIQUE" || e.errcode === 2067 || e.code === "23505" || e.code === "ER_DUP_ENTRY" || e.errno === 1062;
 }
 
 /** retryDeadlock runs a MySQL transaction again, a few times, when the server rolled it back as a deadlock victim. */
