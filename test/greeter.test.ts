@@ -6,7 +6,7 @@ import { credentials, type ServiceError, status } from "@grpc/grpc-js";
 import { GreeterClient } from "../api/helloworld/v1/greeter_grpc.js";
 import { type HelloReply, HelloReplySchema, HelloRequestSchema } from "../api/helloworld/v1/greeter_pb.js";
 import { type RunningApp, startApp } from "./support/app.js";
-import { call } from "./support/grpc.js";
+import { call, callError } from "./support/grpc.js";
 import { rawRequest } from "./support/http.js";
 
 describe("the helloworld app over real sockets", () => {
@@ -77,9 +77,10 @@ describe("the helloworld app over real sockets", () => {
     assert.equal(reply.message, "Hello kratos");
   });
 
-  it("says Hello with a trailing space for an empty name over gRPC, as the Go original", async () => {
-    const reply = await call<HelloReply>((cb) => client.sayHello(create(HelloRequestSchema, {}), cb));
-    assert.equal(reply.message, "Hello ");
+  it('refuses an empty name over gRPC with INVALID_ARGUMENT, where the Go original, which has no rules, said "Hello "', async () => {
+    const err = await callError<HelloReply>((cb) => client.sayHello(create(HelloRequestSchema, {}), cb));
+    assert.equal(err.code, status.INVALID_ARGUMENT);
+    assert.equal(err.details, "invalid HelloRequest.name: must be at least 1 characters");
   });
 
   it("logs CreateGreeter with the Kratos fields for each call", async () => {

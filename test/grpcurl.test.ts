@@ -46,6 +46,34 @@ describe("grpcurl against the running app", { skip }, () => {
     });
   });
 
+  it("prints the ErrorInfo and the google.rpc.BadRequest of a request the validator refuses, resolved through reflection", async () => {
+    assert.deepEqual(await grpcurl("-d", '{"name":""}', running.grpcAddress, "helloworld.v1.Greeter/SayHello"), {
+      code: 67,
+      stdout: "",
+      stderr: [
+        "ERROR:",
+        "  Code: InvalidArgument",
+        "  Message: invalid HelloRequest.name: must be at least 1 characters",
+        "  Details:",
+        "  1)\t{",
+        '    \t  "@type": "type.googleapis.com/google.rpc.ErrorInfo",',
+        '    \t  "reason": "VALIDATOR"',
+        "    \t}",
+        "  2)\t{",
+        '    \t  "@type": "type.googleapis.com/google.rpc.BadRequest",',
+        '    \t  "fieldViolations": [',
+        "    \t    {",
+        '    \t      "field": "name",',
+        '    \t      "description": "must be at least 1 characters",',
+        '    \t      "reason": "string.min_len"',
+        "    \t    }",
+        "    \t  ]",
+        "    \t}",
+        "",
+      ].join("\n"),
+    });
+  });
+
   it("describes the Greeter with its google.api.http option", async () => {
     assert.deepEqual(await grpcurl(running.grpcAddress, "describe", "helloworld.v1.Greeter"), {
       code: 0,

@@ -96,7 +96,14 @@ describe("the @kratos-ts/kratos package", () => {
   it("packs its compiled code with types, its plugin and its protos, and no tests or sources", async () => {
     const files = await packedFiles();
     const paths = new Set(files.map((f) => f.path));
-    for (const want of ["package.json", "dist/index.js", "dist/index.d.ts", "bin/protoc-gen-kratos.js", "proto/google/api/annotations.proto"]) {
+    for (const want of [
+      "package.json",
+      "dist/index.js",
+      "dist/index.d.ts",
+      "bin/protoc-gen-kratos.js",
+      "proto/google/api/annotations.proto",
+      "proto/buf/validate/validate.proto",
+    ]) {
       assert.ok(paths.has(want), `${want} is not in the tarball`);
     }
     assert.deepEqual(
@@ -159,7 +166,7 @@ describe("the @kratos-ts/kratos package", () => {
         if (name !== pkg.name && !declared.has(name)) undeclared.add(`${p}: ${spec}`);
       }
     }
-    for (const name of ["@bufbuild/protobuf", "@bufbuild/protoplugin", "@grpc/grpc-js", "express", "js-yaml", "pino"]) {
+    for (const name of ["@bufbuild/protobuf", "@bufbuild/protoplugin", "@bufbuild/protovalidate", "@grpc/grpc-js", "express", "js-yaml", "pino"]) {
       assert.ok(seen.has(name), `the import scan did not find ${name}: it misses imports`);
     }
     assert.deepEqual([...undeclared], [], "imports of packages that package.json does not declare");

@@ -4,6 +4,7 @@ import { after, before, describe, it } from "node:test";
 import { create, fromBinary, getOption, hasOption, type Message, toBinary, toJson } from "@bufbuild/protobuf";
 import type { FileDescriptorProto } from "@bufbuild/protobuf/wkt";
 import { Client, credentials, status } from "@grpc/grpc-js";
+import { FieldRulesSchema, field } from "@kratos-ts/kratos/gen/buf/validate/validate_pb.js";
 import { http } from "@kratos-ts/kratos/gen/google/api/annotations_pb.js";
 import { HttpRuleSchema } from "@kratos-ts/kratos/gen/google/api/http_pb.js";
 import { type RunningApp, startApp } from "./support/app.js";
@@ -12,6 +13,7 @@ import { openReflection, type ReflectionStream, type ReflectionVersion, reflecti
 
 const greeterFile = "helloworld/v1/greeter.proto";
 const greeterFiles = [
+  "buf/validate/validate.proto",
   "google/api/annotations.proto",
   "google/api/http.proto",
   "google/protobuf/descriptor.proto",
@@ -63,7 +65,7 @@ describe("gRPC server reflection over a real socket", () => {
         assert.equal(greeter.name, greeterFile);
         assert.equal(greeter.package, "helloworld.v1");
         assert.equal(greeter.syntax, "proto3");
-        assert.deepEqual(greeter.dependency, ["google/api/annotations.proto", "google/protobuf/timestamp.proto"]);
+        assert.deepEqual(greeter.dependency, ["buf/validate/validate.proto", "google/api/annotations.proto", "google/protobuf/timestamp.proto"]);
         assert.deepEqual(
           greeter.service.map((s) => s.name),
           ["Greeter"],
@@ -104,6 +106,16 @@ describe("gRPC server reflection over a real socket", () => {
           UpdateGreeter: { patch: "/v1/greeters/{id}", body: "*" },
           DeleteGreeter: { delete: "/v1/greeters/{id}" },
         });
+
+        // The validation rules come along: a client reads them with the files it was sent.
+        const ruleOf = (message: string, name: string) => {
+          const f = registry.getMessage(message)?.fields.find((x) => x.name === name);
+          assert.ok(f, `the registry has ${message}.${name}`);
+          return toJson(FieldRulesSchema, getOption(f, field));
+        };
+        assert.deepEqual(ruleOf("helloworld.v1.HelloRequest", "name"), { string: { minLen: "1", maxLen: "128" } });
+        assert.deepEqual(ruleOf("helloworld.v1.ListGreetersRequest", "page_size"), { int32: { gte: 0, lte: 1000 } });
+        assert.deepEqual(ruleOf("helloworld.v1.GetGreeterRequest", "id"), { int64: { gt: "0" } });
 
         // The client has every file now: asking again sends only the file asked for.
         const again = await stream.files({ messageRequest: { case: "fileContainingSymbol", value: "helloworld.v1.Greeter" } });
@@ -173,7 +185,7 @@ describe("gRPC server reflection over a real socket", () => {
         assert.equal((await fresh.close()).code, status.OK);
       });
 
-      it("resolves google.rpc.ErrorInfo and google.rpc.Status, the error details every failed call carries", async () => {
+      it("resolves google.rpc.ErrorInfo and google.rpc.Status, the error details every failed call carries, and google.rpc.BadRequest", async () => {
         const stream = open(version);
         const info = await stream.files({ messageRequest: { case: "fileContainingSymbol", value: "google.rpc.ErrorInfo" } });
         assert.deepEqual(names(info), ["google/rpc/error_details.proto"]);
@@ -184,6 +196,17 @@ describe("gRPC server reflection over a real socket", () => {
             ["reason", 1, "scalar"],
             ["domain", 2, "scalar"],
             ["metadata", 3, "map"],
+          ],
+        );
+        // The detail of a request the validate middleware refused, in the same file.
+        assert.deepEqual(
+          registryOf(info)
+            .getMessage("google.rpc.BadRequest.FieldViolation")
+            ?.fields.map((f) => [f.name, f.number, f.fieldKind]),
+          [
+            ["field", 1, "scalar"],
+            ["description", 2, "scalar"],
+            ["reason", 3, "scalar"],
           ],
         );
 

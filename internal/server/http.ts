@@ -1,5 +1,5 @@
 import type { Logger } from "@kratos-ts/kratos/log";
-import { recovery } from "@kratos-ts/kratos/middleware";
+import { recovery, validate } from "@kratos-ts/kratos/middleware";
 import { HTTPServer } from "@kratos-ts/kratos/transport/http";
 import { registerGreeterHTTPServer } from "../../api/helloworld/v1/greeter_http.js";
 import type { ServerConf } from "../conf/conf.js";
@@ -7,7 +7,7 @@ import type { GreeterService } from "../service/greeter.js";
 
 /** newHTTPServer builds the HTTP server from config and serves the greeter on it. */
 export function newHTTPServer(c: ServerConf, greeter: GreeterService, logger: Logger): HTTPServer {
-  const srv = new HTTPServer({ address: c.http.addr, timeout: c.http.timeout, middleware: [recovery(logger)], logger });
+  const srv = new HTTPServer({ address: c.http.addr, timeout: c.http.timeout, middleware: [recovery(logger), validate()], logger });
   registerGreeterHTTPServer(srv, greeter);
   return srv;
 }

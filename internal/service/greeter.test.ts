@@ -109,9 +109,10 @@ describe("GreeterService", () => {
       await assert.rejects(svc.getGreeter(testContext(), create(GetGreeterRequestSchema, { id: 4n })), (err) => err === ErrUserNotFound);
     });
 
-    it("answers ErrUserNotFound for an id no greeter can have, without asking the usecase", async () => {
+    it("answers ErrUserNotFound for an id past 2^53 - 1, which no greeter can have, without asking the usecase", async () => {
+      // An id below 1 never gets here: the validate middleware refuses it (test/validation.test.ts).
       const { svc, calls } = wireRPCs();
-      for (const id of [0n, -1n, 9007199254740992n, 9223372036854775807n]) {
+      for (const id of [9007199254740992n, 9223372036854775807n]) {
         await assert.rejects(svc.getGreeter(testContext(), create(GetGreeterRequestSchema, { id })), (err) => err === ErrUserNotFound, String(id));
         await assert.rejects(svc.deleteGreeter(testContext(), create(DeleteGreeterRequestSchema, { id })), (err) => err === ErrUserNotFound, String(id));
         await assert.rejects(
@@ -130,14 +131,15 @@ describe("GreeterService", () => {
       assert.deepEqual(toJson(ListGreetersReplySchema, reply, wire), { greeters: [json(1, "a"), json(2, "b", 4)], nextPageToken: "" });
     });
 
-    it("ListGreeters passes the hello and a page_size up to 1000 as they are, clamps a larger one to 1000, and reads a page below 1 as the default", async () => {
+    it("ListGreeters passes the hello and a page_size from 1 to 1000 as they are, and reads page_size 0 as the default", async () => {
+      // A page_size outside 0 to 1000 never gets here: the validate middleware refuses it (test/validation.test.ts).
       const { svc, calls } = wireRPCs();
-      for (const pageSize of [1, 7, 1000, 1001, 5000, -3]) {
+      for (const pageSize of [1, 7, 1000, 0]) {
         await svc.listGreeters(testContext(), create(ListGreetersRequestSchema, { hello: "kratos", pageSize }));
       }
       assert.deepEqual(
         calls.map((c) => c[2]),
-        [1, 7, 1000, 1000, 1000, 50].map((size) => ({ size, after: 0 })),
+        [1, 7, 1000, 50].map((size) => ({ size, after: 0 })),
       );
       assert.ok(calls.every((c) => c[1] === "kratos"));
     });

@@ -29,10 +29,8 @@ import {
 import { ErrUserNotFound, type Greeter, GreeterUsecase } from "../biz/greeter.js";
 import { decodePageToken, encodePageToken } from "./pagetoken.js";
 
-/** The page size of a ListGreeters that sets none. */
+/** The page size of a ListGreeters that sets none (page_size 0); greeter.proto's rules allow 0 to 1000. */
 export const DEFAULT_PAGE_SIZE = 50;
-/** The largest page ListGreeters returns; a larger page_size is clamped to it. */
-export const MAX_PAGE_SIZE = 1000;
 
 /** GreeterService is a greeter service: it turns API messages into biz calls and back. */
 @injectable()
@@ -51,8 +49,8 @@ export class GreeterService implements GreeterServer, GreeterHTTPServer {
   }
 
   async listGreeters(ctx: Context, req: ListGreetersRequest): Promise<ListGreetersReply> {
-    // page_size is not validated yet (protovalidate will): unset or below 1 is the default, above the maximum the maximum.
-    const size = req.pageSize < 1 ? DEFAULT_PAGE_SIZE : Math.min(req.pageSize, MAX_PAGE_SIZE);
+    // The validate middleware refused a page_size outside 0 to 1000 (greeter.proto's rules); unset is the default.
+    const size = req.pageSize === 0 ? DEFAULT_PAGE_SIZE : req.pageSize;
     const page = await this.uc.listGreeters(ctx, req.hello, { size, after: decodePageToken(req.pageToken) });
     const last = page.greeters.at(-1);
     return create(ListGreetersReplySchema, {
@@ -77,9 +75,12 @@ export class GreeterService implements GreeterServer, GreeterHTTPServer {
   }
 }
 
-/** greeterID is an API id as biz's number; an id no greeter can have (below 1, or past 2^53 - 1, where a number loses digits) is ErrUserNotFound. */
+/**
+ * greeterID is an API id as biz's number. The validate middleware refused an id below 1 (greeter.proto's
+ * rules); an id past 2^53 - 1, where a number loses digits, no greeter can have: it is ErrUserNotFound.
+ */
 function greeterID(id: bigint): number {
-  if (id < 1n || id > BigInt(Number.MAX_SAFE_INTEGER)) throw ErrUserNotFound;
+  if (id > BigInt(Number.MAX_SAFE_INTEGER)) throw ErrUserNotFound;
   return Number(id);
 }
 

@@ -4,6 +4,7 @@
 
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import { file_buf_validate_validate } from "@kratos-ts/kratos/gen/buf/validate/validate_pb.js";
 import { file_google_api_annotations } from "@kratos-ts/kratos/gen/google/api/annotations_pb.js";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
@@ -13,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file helloworld/v1/greeter.proto.
  */
 export const file_helloworld_v1_greeter: GenFile = /*@__PURE__*/
-  fileDesc("ChtoZWxsb3dvcmxkL3YxL2dyZWV0ZXIucHJvdG8SDWhlbGxvd29ybGQudjEiHAoMSGVsbG9SZXF1ZXN0EgwKBG5hbWUYASABKAkiHQoKSGVsbG9SZXBseRIPCgdtZXNzYWdlGAEgASgJIp8BCgtHcmVldGVySW5mbxIKCgJpZBgBIAEoAxINCgVoZWxsbxgCIAEoCRITCgtncmVldF9jb3VudBgDIAEoAxIvCgtjcmVhdGVfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIh8KEUdldEdyZWV0ZXJSZXF1ZXN0EgoKAmlkGAEgASgDIj4KD0dldEdyZWV0ZXJSZXBseRIrCgdncmVldGVyGAEgASgLMhouaGVsbG93b3JsZC52MS5HcmVldGVySW5mbyJLChNMaXN0R3JlZXRlcnNSZXF1ZXN0Eg0KBWhlbGxvGAEgASgJEhEKCXBhZ2Vfc2l6ZRgCIAEoBRISCgpwYWdlX3Rva2VuGAMgASgJIloKEUxpc3RHcmVldGVyc1JlcGx5EiwKCGdyZWV0ZXJzGAEgAygLMhouaGVsbG93b3JsZC52MS5HcmVldGVySW5mbxIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiJQoUQ3JlYXRlR3JlZXRlclJlcXVlc3QSDQoFaGVsbG8YASABKAkiQQoSQ3JlYXRlR3JlZXRlclJlcGx5EisKB2dyZWV0ZXIYASABKAsyGi5oZWxsb3dvcmxkLnYxLkdyZWV0ZXJJbmZvIjEKFFVwZGF0ZUdyZWV0ZXJSZXF1ZXN0EgoKAmlkGAEgASgDEg0KBWhlbGxvGAIgASgJIkEKElVwZGF0ZUdyZWV0ZXJSZXBseRIrCgdncmVldGVyGAEgASgLMhouaGVsbG93b3JsZC52MS5HcmVldGVySW5mbyIiChREZWxldGVHcmVldGVyUmVxdWVzdBIKCgJpZBgBIAEoAyIUChJEZWxldGVHcmVldGVyUmVwbHkynQUKB0dyZWV0ZXISXgoIU2F5SGVsbG8SGy5oZWxsb3dvcmxkLnYxLkhlbGxvUmVxdWVzdBoZLmhlbGxvd29ybGQudjEuSGVsbG9SZXBseSIagtPkkwIUEhIvaGVsbG93b3JsZC97bmFtZX0SaQoKR2V0R3JlZXRlchIgLmhlbGxvd29ybGQudjEuR2V0R3JlZXRlclJlcXVlc3QaHi5oZWxsb3dvcmxkLnYxLkdldEdyZWV0ZXJSZXBseSIZgtPkkwITEhEvdjEvZ3JlZXRlcnMve2lkfRJqCgxMaXN0R3JlZXRlcnMSIi5oZWxsb3dvcmxkLnYxLkxpc3RHcmVldGVyc1JlcXVlc3QaIC5oZWxsb3dvcmxkLnYxLkxpc3RHcmVldGVyc1JlcGx5IhSC0+STAg4SDC92MS9ncmVldGVycxJwCg1DcmVhdGVHcmVldGVyEiMuaGVsbG93b3JsZC52MS5DcmVhdGVHcmVldGVyUmVxdWVzdBohLmhlbGxvd29ybGQudjEuQ3JlYXRlR3JlZXRlclJlcGx5IheC0+STAhE6ASoiDC92MS9ncmVldGVycxJ1Cg1VcGRhdGVHcmVldGVyEiMuaGVsbG93b3JsZC52MS5VcGRhdGVHcmVldGVyUmVxdWVzdBohLmhlbGxvd29ybGQudjEuVXBkYXRlR3JlZXRlclJlcGx5IhyC0+STAhY6ASoyES92MS9ncmVldGVycy97aWR9EnIKDURlbGV0ZUdyZWV0ZXISIy5oZWxsb3dvcmxkLnYxLkRlbGV0ZUdyZWV0ZXJSZXF1ZXN0GiEuaGVsbG93b3JsZC52MS5EZWxldGVHcmVldGVyUmVwbHkiGYLT5JMCEyoRL3YxL2dyZWV0ZXJzL3tpZH1CVAocZGV2LmtyYXRvcy5hcGkuaGVsbG93b3JsZC52MUIRSGVsbG93b3JsZFByb3RvVjFQAVofaGVsbG93b3JsZC9hcGkvaGVsbG93b3JsZC92MTt2MWIGcHJvdG8z", [file_google_api_annotations, file_google_protobuf_timestamp]);
+  fileDesc("ChtoZWxsb3dvcmxkL3YxL2dyZWV0ZXIucHJvdG8SDWhlbGxvd29ybGQudjEiKAoMSGVsbG9SZXF1ZXN0EhgKBG5hbWUYASABKAlCCrpIB3IFEAEYgAEiHQoKSGVsbG9SZXBseRIPCgdtZXNzYWdlGAEgASgJIp8BCgtHcmVldGVySW5mbxIKCgJpZBgBIAEoAxINCgVoZWxsbxgCIAEoCRITCgtncmVldF9jb3VudBgDIAEoAxIvCgtjcmVhdGVfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIigKEUdldEdyZWV0ZXJSZXF1ZXN0EhMKAmlkGAEgASgDQge6SAQiAiAAIj4KD0dldEdyZWV0ZXJSZXBseRIrCgdncmVldGVyGAEgASgLMhouaGVsbG93b3JsZC52MS5HcmVldGVySW5mbyJXChNMaXN0R3JlZXRlcnNSZXF1ZXN0Eg0KBWhlbGxvGAEgASgJEh0KCXBhZ2Vfc2l6ZRgCIAEoBUIKukgHGgUY6AcoABISCgpwYWdlX3Rva2VuGAMgASgJIloKEUxpc3RHcmVldGVyc1JlcGx5EiwKCGdyZWV0ZXJzGAEgAygLMhouaGVsbG93b3JsZC52MS5HcmVldGVySW5mbxIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiMQoUQ3JlYXRlR3JlZXRlclJlcXVlc3QSGQoFaGVsbG8YASABKAlCCrpIB3IFEAEYgAEiQQoSQ3JlYXRlR3JlZXRlclJlcGx5EisKB2dyZWV0ZXIYASABKAsyGi5oZWxsb3dvcmxkLnYxLkdyZWV0ZXJJbmZvIkYKFFVwZGF0ZUdyZWV0ZXJSZXF1ZXN0EhMKAmlkGAEgASgDQge6SAQiAiAAEhkKBWhlbGxvGAIgASgJQgq6SAdyBRABGIABIkEKElVwZGF0ZUdyZWV0ZXJSZXBseRIrCgdncmVldGVyGAEgASgLMhouaGVsbG93b3JsZC52MS5HcmVldGVySW5mbyIrChREZWxldGVHcmVldGVyUmVxdWVzdBITCgJpZBgBIAEoA0IHukgEIgIgACIUChJEZWxldGVHcmVldGVyUmVwbHkynQUKB0dyZWV0ZXISXgoIU2F5SGVsbG8SGy5oZWxsb3dvcmxkLnYxLkhlbGxvUmVxdWVzdBoZLmhlbGxvd29ybGQudjEuSGVsbG9SZXBseSIagtPkkwIUEhIvaGVsbG93b3JsZC97bmFtZX0SaQoKR2V0R3JlZXRlchIgLmhlbGxvd29ybGQudjEuR2V0R3JlZXRlclJlcXVlc3QaHi5oZWxsb3dvcmxkLnYxLkdldEdyZWV0ZXJSZXBseSIZgtPkkwITEhEvdjEvZ3JlZXRlcnMve2lkfRJqCgxMaXN0R3JlZXRlcnMSIi5oZWxsb3dvcmxkLnYxLkxpc3RHcmVldGVyc1JlcXVlc3QaIC5oZWxsb3dvcmxkLnYxLkxpc3RHcmVldGVyc1JlcGx5IhSC0+STAg4SDC92MS9ncmVldGVycxJwCg1DcmVhdGVHcmVldGVyEiMuaGVsbG93b3JsZC52MS5DcmVhdGVHcmVldGVyUmVxdWVzdBohLmhlbGxvd29ybGQudjEuQ3JlYXRlR3JlZXRlclJlcGx5IheC0+STAhE6ASoiDC92MS9ncmVldGVycxJ1Cg1VcGRhdGVHcmVldGVyEiMuaGVsbG93b3JsZC52MS5VcGRhdGVHcmVldGVyUmVxdWVzdBohLmhlbGxvd29ybGQudjEuVXBkYXRlR3JlZXRlclJlcGx5IhyC0+STAhY6ASoyES92MS9ncmVldGVycy97aWR9EnIKDURlbGV0ZUdyZWV0ZXISIy5oZWxsb3dvcmxkLnYxLkRlbGV0ZUdyZWV0ZXJSZXF1ZXN0GiEuaGVsbG93b3JsZC52MS5EZWxldGVHcmVldGVyUmVwbHkiGYLT5JMCEyoRL3YxL2dyZWV0ZXJzL3tpZH1CVAocZGV2LmtyYXRvcy5hcGkuaGVsbG93b3JsZC52MUIRSGVsbG93b3JsZFByb3RvVjFQAVofaGVsbG93b3JsZC9hcGkvaGVsbG93b3JsZC92MTt2MWIGcHJvdG8z", [file_buf_validate_validate, file_google_api_annotations, file_google_protobuf_timestamp]);
 
 /**
  * The request message containing the user's name.
@@ -22,6 +23,8 @@ export const file_helloworld_v1_greeter: GenFile = /*@__PURE__*/
  */
 export type HelloRequest = Message<"helloworld.v1.HelloRequest"> & {
   /**
+   * 1 to 128 characters.
+   *
    * @generated from field: string name = 1;
    */
   name: string;
@@ -140,7 +143,7 @@ export type ListGreetersRequest = Message<"helloworld.v1.ListGreetersRequest"> &
   hello: string;
 
   /**
-   * At most this many greeters; 50 when unset, and at most 1000.
+   * At most this many greeters, up to 1000; 50 when unset or 0.
    *
    * @generated from field: int32 page_size = 2;
    */
@@ -190,6 +193,8 @@ export const ListGreetersReplySchema: GenMessage<ListGreetersReply> = /*@__PURE_
  */
 export type CreateGreeterRequest = Message<"helloworld.v1.CreateGreeterRequest"> & {
   /**
+   * 1 to 128 characters.
+   *
    * @generated from field: string hello = 1;
    */
   hello: string;
@@ -229,7 +234,7 @@ export type UpdateGreeterRequest = Message<"helloworld.v1.UpdateGreeterRequest">
   id: bigint;
 
   /**
-   * The new hello.
+   * The new hello, 1 to 128 characters.
    *
    * @generated from field: string hello = 2;
    */

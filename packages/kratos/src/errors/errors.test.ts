@@ -1,9 +1,13 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { create, fromBinary } from "@bufbuild/protobuf";
+import { type Any, anyPack, anyUnpack } from "@bufbuild/protobuf/wkt";
 import { status as S } from "@grpc/grpc-js";
+import { BadRequestSchema, ErrorInfoSchema } from "../gen/google/rpc/error_details_pb.js";
+import { StatusSchema } from "../gen/google/rpc/status_pb.js";
 import { fromGRPCCode, toGRPCCode } from "./codes.js";
 import { code, fromError, KratosError, notFound, reason } from "./errors.js";
-import { fromServiceError, toGRPCStatus } from "./grpc.js";
+import { fromServiceError, readServiceError, STATUS_DETAILS_KEY, toGRPCStatus } from "./grpc.js";
 
 describe("the Kratos error model", () => {
   it("maps HTTP codes to gRPC codes exactly as Kratos", () => {
@@ -84,5 +88,32 @@ describe("the Kratos error model", () => {
     assert.equal(s.details, "name taken");
     const err = Object.assign(new Error("9 ABORTED: name taken"), { code: s.code, details: s.details, metadata: s.metadata });
     assert.deepEqual(fromServiceError(err), { code: 409, reason: "TAKEN", message: "name taken", metadata: { name: "kratos" } });
+  });
+
+  it("carries typed details through withCause and withMetadata, keeps them out of the HTTP body, and sends them after the ErrorInfo", () => {
+    const violations = create(BadRequestSchema, { fieldViolations: [{ field: "name", description: "too short", reason: "string.min_len" }] });
+    const e = new KratosError(400, "VALIDATOR", "invalid Req.name: too short").withDetails(anyPack(BadRequestSchema, violations));
+    assert.equal(e.details.length, 1);
+    assert.equal(e.withCause(new Error("x")).details, e.details);
+    assert.equal(e.withMetadata({ a: "b" }).details, e.details);
+    assert.equal(new KratosError(400, "VALIDATOR", "m").details.length, 0);
+    assert.deepEqual(e.toStatus(), { code: 400, reason: "VALIDATOR", message: "invalid Req.name: too short", metadata: {} });
+
+    const s = toGRPCStatus(e);
+    const sent = fromBinary(StatusSchema, s.metadata.get(STATUS_DETAILS_KEY)[0] as Buffer);
+    assert.deepEqual(
+      sent.details.map((d) => d.typeUrl),
+      ["type.googleapis.com/google.rpc.ErrorInfo", "type.googleapis.com/google.rpc.BadRequest"],
+    );
+    assert.equal(anyUnpack(sent.details[0] as Any, ErrorInfoSchema)?.reason, "VALIDATOR");
+
+    const err = Object.assign(new Error("3 INVALID_ARGUMENT: invalid Req.name: too short"), { code: s.code, details: s.details, metadata: s.metadata });
+    const received = readServiceError(err);
+    assert.deepEqual(received?.status, e.toStatus());
+    assert.deepEqual(anyUnpack(received?.details[0] as Any, BadRequestSchema), violations);
+    assert.deepEqual(fromServiceError(err), e.toStatus(), "fromServiceError is the status alone");
+    const found = fromError(err);
+    assert.equal(found.details.length, 1);
+    assert.deepEqual(anyUnpack(found.details[0] as Any, BadRequestSchema), violations);
   });
 });

@@ -1,6 +1,7 @@
 import { format } from "node:util";
+import type { Any } from "@bufbuild/protobuf/wkt";
 import { UNKNOWN_CODE, UNKNOWN_REASON } from "./codes.js";
-import { fromServiceError } from "./grpc.js";
+import { readServiceError } from "./grpc.js";
 
 export type Metadata = Record<string, string>;
 
@@ -12,28 +13,51 @@ export interface Status {
   metadata: Metadata;
 }
 
+/** What a KratosError carries besides its code, reason, message and metadata. */
+export interface KratosErrorOptions {
+  /** The error behind this one; it never reaches a client. */
+  cause?: unknown;
+  /**
+   * Typed details, e.g. a packed google.rpc.BadRequest: a gRPC status carries them after its
+   * google.rpc.ErrorInfo, and a gRPC client reads them back. The HTTP error body has no place for them.
+   */
+  details?: readonly Any[];
+}
+
 /** KratosError is an error with an HTTP-style code, a machine-readable reason and metadata. */
 export class KratosError extends Error implements Status {
   override readonly name = "KratosError";
   readonly code: number;
   readonly reason: string;
   readonly metadata: Metadata;
+  readonly details: readonly Any[];
 
-  constructor(code: number, reason: string, message: string, metadata: Metadata = {}, options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(code: number, reason: string, message: string, metadata: Metadata = {}, options?: KratosErrorOptions) {
+    super(message, options && "cause" in options ? { cause: options.cause } : undefined);
     this.code = code;
     this.reason = reason;
     this.metadata = metadata;
+    this.details = options?.details ?? [];
   }
 
   /** withCause returns a copy that wraps cause; the cause never reaches a client. */
   withCause(cause: unknown): KratosError {
-    return new KratosError(this.code, this.reason, this.message, { ...this.metadata }, { cause });
+    return new KratosError(this.code, this.reason, this.message, { ...this.metadata }, { cause, details: this.details });
   }
 
   /** withMetadata returns a copy with the given metadata. */
   withMetadata(metadata: Metadata): KratosError {
-    return new KratosError(this.code, this.reason, this.message, { ...metadata }, { cause: this.cause });
+    return new KratosError(this.code, this.reason, this.message, { ...metadata }, { cause: this.cause, details: this.details });
+  }
+
+  /**
+   * withDetails returns a copy that carries these typed details as well, packed with anyPack.
+   *
+   * @example
+   * badRequest("VALIDATOR", "invalid HelloRequest.name: ...").withDetails(anyPack(BadRequestSchema, violations))
+   */
+  withDetails(...details: Any[]): KratosError {
+    return new KratosError(this.code, this.reason, this.message, { ...this.metadata }, { cause: this.cause, details: [...this.details, ...details] });
   }
 
   /** is reports whether err has the same code and reason. */
@@ -64,8 +88,11 @@ export function findError(err: unknown): KratosError | undefined {
     if (e instanceof KratosError) return e;
     e = e instanceof Error ? e.cause : undefined;
   }
-  const status = fromServiceError(err);
-  return status && new KratosError(status.code, status.reason, status.message, status.metadata, { cause: err });
+  const received = readServiceError(err);
+  return (
+    received &&
+    new KratosError(received.status.code, received.status.reason, received.status.message, received.status.metadata, { cause: err, details: received.details })
+  );
 }
 
 /** fromError is findError, with anything else as an unknown 500 that keeps its message. */

@@ -1,5 +1,5 @@
 export { ErrCanceled, ErrDeadlineExceeded, untilAborted } from "./abort.js";
 export { CLIENT_CLOSED, fromGRPCCode, OK_CODE, toGRPCCode, UNKNOWN_CODE, UNKNOWN_REASON } from "./codes.js";
 export * from "./errors.js";
-export { fromServiceError, STATUS_DETAILS_KEY, toGRPCStatus } from "./grpc.js";
+export { fromServiceError, readServiceError, STATUS_DETAILS_KEY, toGRPCStatus } from "./grpc.js";
 export { ErrUnknownRequest, type FailedRequest, publicError } from "./public.js";

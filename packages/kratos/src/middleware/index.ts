@@ -1,2 +1,3 @@
 export { chain, type Handler, type Middleware } from "./middleware.js";
 export { recovery } from "./recovery.js";
+export { VALIDATOR_REASON, validate } from "./validate.js";

@@ -22,10 +22,12 @@ export const errorSchema: Obj = {
 
 /**
  * errorResponses declares the errors the framework itself answers on a binding, besides whatever the
- * handler returns under default: 400 and 500 on every binding, 413 and 415 where a body is read.
+ * handler returns under default: 400 and 500 on every binding, 413 and 415 where a body is read. The
+ * 400 of a request whose message has protovalidate rules names the validate middleware's reason too.
  */
-export function errorResponses(b: Binding): Obj {
-  const responses: Obj = { "400": response("Bad Request: the request cannot be bound to the message (reason CODEC).") };
+export function errorResponses(b: Binding, validated = false): Obj {
+  const rules = validated ? ", or breaks the validation rules of its fields (reason VALIDATOR)" : "";
+  const responses: Obj = { "400": response(`Bad Request: the request cannot be bound to the message (reason CODEC)${rules}.`) };
   if (b.body) {
     responses["413"] = response("Payload Too Large: the body is over the server's limit (reason CODEC).");
     responses["415"] = response("Unsupported Media Type: the body's Content-Type or Content-Encoding cannot be read (reason CODEC).");

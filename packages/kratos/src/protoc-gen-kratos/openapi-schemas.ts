@@ -1,16 +1,17 @@
 import { type DescField, type DescMessage, type DescMethod, type DescService, ScalarType } from "@bufbuild/protobuf";
 import { getComments } from "@bufbuild/protoplugin";
+import { ruleKeywords } from "./openapi-rules.js";
 
 export type Obj = Record<string, unknown>;
 
 /** Refs collects, by full name, the messages a document refers to, so that each gets one component schema. */
 export type Refs = Map<string, DescMessage>;
 
-/** fieldSchema is the OpenAPI schema of a field's proto3 JSON form. */
+/** fieldSchema is the OpenAPI schema of a field's proto3 JSON form, with the bounds its protovalidate rules set. */
 export function fieldSchema(field: DescField, refs: Refs): Obj {
   switch (field.fieldKind) {
     case "scalar":
-      return scalarSchema(field.scalar);
+      return { ...scalarSchema(field.scalar), ...ruleKeywords(field) };
     case "enum":
       return enumSchema(field.enum.values);
     case "message":

@@ -4,6 +4,7 @@ import { dump } from "js-yaml";
 import { type Binding, bindingsOf } from "../transport/http/rules.js";
 import { ERROR_SCHEMA, errorResponses, errorSchema } from "./openapi-errors.js";
 import { fieldAt, parameters } from "./openapi-parameters.js";
+import { hasRules } from "./openapi-rules.js";
 import { comment, fieldSchema, messageSchema, type Obj, type Refs, ref } from "./openapi-schemas.js";
 import type { KratosOptions } from "./options.js";
 
@@ -61,7 +62,7 @@ function operation(service: DescService, method: DescMethod, b: Binding, refs: R
     op.requestBody = { content: { "application/json": { schema: bodySchema } }, required: true };
   }
   const replySchema = b.responseBody ? fieldSchema(fieldAt(method.output, b.responseBody), refs) : ref(method.output, refs);
-  op.responses = { "200": { description: "OK", content: { "application/json": { schema: replySchema } } }, ...errorResponses(b) };
+  op.responses = { "200": { description: "OK", content: { "application/json": { schema: replySchema } } }, ...errorResponses(b, hasRules(method.input)) };
   return op;
 }
 
