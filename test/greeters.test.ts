@@ -293,11 +293,11 @@ describe("the greeter API over real sockets", () => {
       }
     });
 
-    it("answers a hello that exists with ABORTED, Kratos's gRPC code for 409, and the reason GREETER_ALREADY_EXISTS", async () => {
+    it("answers a hello that exists with ALREADY_EXISTS and the reason GREETER_ALREADY_EXISTS, which a client reads back as 409", async () => {
       await addGreeter("grpc-taken");
       const err = await callError<CreateGreeterReply>((cb) => client.createGreeter(create(CreateGreeterRequestSchema, { hello: "grpc-taken" }), cb));
       assert.deepEqual(errorInfo(err), {
-        code: status.ABORTED,
+        code: status.ALREADY_EXISTS,
         message: "greeter already exists",
         reason: "GREETER_ALREADY_EXISTS",
         metadata: {},

@@ -1,4 +1,5 @@
 import type { Context } from "@kratos-ts/kratos/context";
+import { GRPCCode } from "@kratos-ts/kratos/errors";
 import { LOGGER, type Logger } from "@kratos-ts/kratos/log";
 import { inject, injectable } from "tsyringe";
 import { errorGreeterAlreadyExists, errorUserNotFound } from "../../api/helloworld/v1/error_reason_errors.js";
@@ -6,8 +7,8 @@ import { errorGreeterAlreadyExists, errorUserNotFound } from "../../api/hellowor
 /** ErrUserNotFound is user not found. */
 export const ErrUserNotFound = errorUserNotFound("user not found");
 
-/** ErrGreeterAlreadyExists is a greeter whose hello is taken. */
-export const ErrGreeterAlreadyExists = errorGreeterAlreadyExists("greeter already exists");
+/** ErrGreeterAlreadyExists is a greeter whose hello is taken: 409, and over gRPC ALREADY_EXISTS rather than 409's ABORTED. */
+export const ErrGreeterAlreadyExists = errorGreeterAlreadyExists("greeter already exists").withGRPCCode(GRPCCode.ALREADY_EXISTS);
 
 /** Greeter is a Greeter model. */
 export interface Greeter {

@@ -90,6 +90,18 @@ describe("the Kratos error model", () => {
     assert.deepEqual(fromServiceError(err), { code: 409, reason: "TAKEN", message: "name taken", metadata: { name: "kratos" } });
   });
 
+  it("sends withGRPCCode's code instead of the mapped one, keeps it through copies, and reads back the same HTTP code", () => {
+    const taken = new KratosError(409, "TAKEN", "name taken").withGRPCCode(S.ALREADY_EXISTS);
+    for (const e of [taken, taken.withCause(new Error("unique")), taken.withMetadata({ name: "kratos" }), taken.withDetails()]) {
+      assert.equal(e.grpcCode, S.ALREADY_EXISTS);
+      assert.equal(toGRPCStatus(e).code, S.ALREADY_EXISTS);
+    }
+    assert.equal(toGRPCStatus(new KratosError(409, "TAKEN", "name taken")).code, S.ABORTED);
+    const s = toGRPCStatus(taken);
+    const err = Object.assign(new Error("6 ALREADY_EXISTS: name taken"), { code: s.code, details: s.details, metadata: s.metadata });
+    assert.deepEqual(fromServiceError(err), { code: 409, reason: "TAKEN", message: "name taken", metadata: {} });
+  });
+
   it("carries typed details through withCause and withMetadata, keeps them out of the HTTP body, and sends them after the ErrorInfo", () => {
     const violations = create(BadRequestSchema, { fieldViolations: [{ field: "name", description: "too short", reason: "string.min_len" }] });
     const e = new KratosError(400, "VALIDATOR", "invalid Req.name: too short").withDetails(anyPack(BadRequestSchema, violations));

@@ -22,6 +22,8 @@ export interface KratosErrorOptions {
    * google.rpc.ErrorInfo, and a gRPC client reads them back. The HTTP error body has no place for them.
    */
   details?: readonly Any[];
+  /** The gRPC code to send instead of the one the HTTP code maps to; see withGRPCCode. */
+  grpcCode?: number;
 }
 
 /** KratosError is an error with an HTTP-style code, a machine-readable reason and metadata. */
@@ -31,6 +33,8 @@ export class KratosError extends Error implements Status {
   readonly reason: string;
   readonly metadata: Metadata;
   readonly details: readonly Any[];
+  /** The gRPC code this error is sent with when it is not the one its HTTP code maps to. */
+  readonly grpcCode?: number;
 
   constructor(code: number, reason: string, message: string, metadata: Metadata = {}, options?: KratosErrorOptions) {
     super(message, options && "cause" in options ? { cause: options.cause } : undefined);
@@ -38,16 +42,22 @@ export class KratosError extends Error implements Status {
     this.reason = reason;
     this.metadata = metadata;
     this.details = options?.details ?? [];
+    this.grpcCode = options?.grpcCode;
+  }
+
+  /** The options a copy keeps: all but the cause and metadata, which the copying method sets. */
+  private carried(): KratosErrorOptions {
+    return { details: this.details, grpcCode: this.grpcCode };
   }
 
   /** withCause returns a copy that wraps cause; the cause never reaches a client. */
   withCause(cause: unknown): KratosError {
-    return new KratosError(this.code, this.reason, this.message, { ...this.metadata }, { cause, details: this.details });
+    return new KratosError(this.code, this.reason, this.message, { ...this.metadata }, { ...this.carried(), cause });
   }
 
   /** withMetadata returns a copy with the given metadata. */
   withMetadata(metadata: Metadata): KratosError {
-    return new KratosError(this.code, this.reason, this.message, { ...metadata }, { cause: this.cause, details: this.details });
+    return new KratosError(this.code, this.reason, this.message, { ...metadata }, { ...this.carried(), cause: this.cause });
   }
 
   /**
@@ -57,7 +67,25 @@ export class KratosError extends Error implements Status {
    * badRequest("VALIDATOR", "invalid HelloRequest.name: ...").withDetails(anyPack(BadRequestSchema, violations))
    */
   withDetails(...details: Any[]): KratosError {
-    return new KratosError(this.code, this.reason, this.message, { ...this.metadata }, { cause: this.cause, details: [...this.details, ...details] });
+    return new KratosError(
+      this.code,
+      this.reason,
+      this.message,
+      { ...this.metadata },
+      { ...this.carried(), cause: this.cause, details: [...this.details, ...details] },
+    );
+  }
+
+  /**
+   * withGRPCCode returns a copy sent over gRPC with code instead of the one its HTTP code maps to, where the
+   * HTTP code is too coarse: a 409 is ABORTED by Kratos's table, but "already exists" is ALREADY_EXISTS. A Kratos
+   * client maps either back to the same HTTP code, so isX checks hold on both transports.
+   *
+   * @example
+   * export const ErrGreeterAlreadyExists = errorGreeterAlreadyExists("greeter already exists").withGRPCCode(GRPCCode.ALREADY_EXISTS);
+   */
+  withGRPCCode(grpcCode: number): KratosError {
+    return new KratosError(this.code, this.reason, this.message, { ...this.metadata }, { ...this.carried(), cause: this.cause, grpcCode });
   }
 
   /** is reports whether err has the same code and reason. */

@@ -13,8 +13,8 @@ export const STATUS_DETAILS_KEY = "grpc-status-details-bin";
  * toGRPCStatus turns an error status into a gRPC status whose details hold a google.rpc.ErrorInfo,
  * then the error's own typed details (a KratosError's details), in order.
  */
-export function toGRPCStatus(s: Status & { details?: readonly Any[] }): StatusObject {
-  const code = toGRPCCode(s.code);
+export function toGRPCStatus(s: Status & { details?: readonly Any[]; grpcCode?: number }): StatusObject {
+  const code = s.grpcCode ?? toGRPCCode(s.code);
   const info = create(ErrorInfoSchema, { reason: s.reason, metadata: s.metadata });
   const details = [anyPack(ErrorInfoSchema, info), ...(s.details ?? [])];
   const rpcStatus = create(StatusSchema, { code, message: s.message, details });
