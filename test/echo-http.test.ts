@@ -38,6 +38,18 @@ describe("HTTP bindings generated from google.api.http rules", () => {
     );
   });
 
+  it("serves a plain route added with handle beside the RPCs, HEAD as GET, with Allow from the same table", async () => {
+    s.http.handle("GET", "/plain/ping", (_req, res) => {
+      res.setHeader("Content-Type", "text/plain");
+      res.end("pong");
+    });
+    const res = await get("/plain/ping");
+    assert.deepEqual({ status: res.status, type: res.headers.get("content-type"), body: await res.text() }, { status: 200, type: "text/plain", body: "pong" });
+    const post = await get("/plain/ping", { method: "POST" });
+    assert.deepEqual({ status: post.status, allow: post.headers.get("allow") }, { status: 405, allow: "GET, HEAD" });
+    assert.throws(() => s.http.handle("GET", "/plain/{x}", () => {}), { message: "handle GET /plain/{x}: the path must be literal and start with /" });
+  });
+
   it("serves additional bindings, with nested path variables", async () => {
     const body = (await (await get("/v1/labels/red/echo/9")).json()) as { request: { id: string; inner: { label: string } } };
     assert.equal(body.request.id, "9");

@@ -1,4 +1,4 @@
-import { createServer, type Server as NodeServer } from "node:http";
+import { createServer, type IncomingMessage, type Server as NodeServer, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { parse as parseQuery } from "node:querystring";
 import type { DescService, Message } from "@bufbuild/protobuf";
@@ -28,12 +28,17 @@ export interface HTTPServerOptions {
   maxBodyBytes?: number;
 }
 
-/** A registered binding, ready to serve. */
-interface Served {
+/** A handler of a route that is no RPC, such as /metrics or /healthz: it answers on the raw request and response. */
+export type PlainHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+
+/** A registered binding, ready to serve, or a plain route. */
+interface Rpc {
   route: Route;
   operation: string;
   handler: Handler;
+  plain?: undefined;
 }
+type Served = Rpc | { plain: PlainHandler; operation: string };
 
 const emptyQuery: Query = Object.freeze({}) as Query;
 
@@ -85,6 +90,18 @@ export class HTTPServer implements Server {
    */
   registerService(service: DescService, impl: object): void {
     for (const rpc of service.methods) for (const binding of bindingsOf(rpc)) this.addRoute({ ...binding, rpc }, impl);
+  }
+
+  /**
+   * handle serves a route that is no RPC, outside the middleware chain, as Kratos's srv.Handle does: for
+   * endpoints such as /metrics or /healthz. The path is literal; HEAD is served as GET.
+   *
+   * @example
+   * server.handle("GET", "/healthz", (_req, res) => res.end("ok"));
+   */
+  handle(method: string, path: string, handler: PlainHandler): void {
+    if (!path.startsWith("/") || path.includes("{")) throw new Error(`handle ${method} ${path}: the path must be literal and start with /`);
+    this.table.add(method.toUpperCase(), path, { plain: handler, operation: path });
   }
 
   /** The address the server listens on, with the port it got; empty before start. */
@@ -181,6 +198,10 @@ export class HTTPServer implements Server {
 
   private serveFound(req: Request, res: Response, found: Found<Served>, search: string): void {
     const served = found.value;
+    if (served.plain) {
+      void this.servePlain(req, res, served.plain, served.operation);
+      return;
+    }
     let vars: Array<[string[], string]>;
     try {
       vars = found.fields.map((field, i) => [field, decodeVar(found.vars[i] as string)]);
@@ -205,7 +226,16 @@ export class HTTPServer implements Server {
     });
   }
 
-  private async serve(req: Request, res: Response, served: Served, body: Body | undefined, query: Query, vars: Array<[string[], string]>): Promise<void> {
+  private async servePlain(req: Request, res: Response, handler: PlainHandler, path: string): Promise<void> {
+    try {
+      this.closeIfStopping(res);
+      await handler(req, res);
+    } catch (err) {
+      this.writeError(res, err, path);
+    }
+  }
+
+  private async serve(req: Request, res: Response, served: Rpc, body: Body | undefined, query: Query, vars: Array<[string[], string]>): Promise<void> {
     const { route, operation, handler } = served;
     const ctx = new TransportContext({
       kind: "http",
