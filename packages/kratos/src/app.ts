@@ -1,3 +1,4 @@
+import type { Readiness } from "./health/readiness.js";
 import type { Logger } from "./log/logger.js";
 import type { Server } from "./transport/server.js";
 
@@ -13,6 +14,8 @@ export interface AppOptions {
   stopTimeout?: number;
   /** The signals that start a graceful stop; a second one forces exit. */
   signals?: NodeJS.Signals[];
+  /** The readiness the app marks stopping as soon as a stop begins, before the beforeStop hooks and the servers' stop. */
+  readiness?: Readiness;
   beforeStart?: Hook[];
   afterStart?: Hook[];
   beforeStop?: Hook[];
@@ -101,6 +104,7 @@ export class App {
   private async shutdown(): Promise<void> {
     if (this.state !== "running") return;
     this.state = "stopping";
+    this.opts.readiness?.markStopping();
     let hookError: unknown;
     for (const hook of this.opts.beforeStop ?? []) {
       try {

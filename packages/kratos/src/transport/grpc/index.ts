@@ -1,4 +1,4 @@
 export { definitionOf } from "./definition.js";
-export { HealthService, ServingStatus } from "./health.js";
+export { HealthService, type HealthServiceOptions, ServingStatus } from "./health.js";
 export { headerOf, metadataOf } from "./metadata.js";
 export { GRPCServer, type GRPCServerOptions } from "./server.js";

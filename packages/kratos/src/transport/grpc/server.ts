@@ -23,7 +23,7 @@ import { chain, type Handler, type Middleware } from "../../middleware/middlewar
 import { formatAddress, listenError, parseAddress } from "../address.js";
 import type { Server } from "../server.js";
 import { definitionOf } from "./definition.js";
-import { HealthService, ServingStatus } from "./health.js";
+import { HealthService, type HealthServiceOptions, ServingStatus } from "./health.js";
 import { headerOf, metadataOf } from "./metadata.js";
 import { ReflectionService } from "./reflection.js";
 
@@ -34,11 +34,13 @@ export interface GRPCServerOptions {
   timeout: number;
   middleware?: Middleware[];
   logger: Logger;
+  /** The health service's options: a readiness the services marked SERVING follow. */
+  health?: HealthServiceOptions;
 }
 
 /** GRPCServer serves registered services, plus health and server reflection, over grpc-js. */
 export class GRPCServer implements Server {
-  readonly health = new HealthService();
+  readonly health: HealthService;
   private readonly reflection = new ReflectionService();
   private readonly server = new GRPCJSServer();
   private readonly middleware: Middleware;
@@ -49,6 +51,7 @@ export class GRPCServer implements Server {
 
   constructor(private readonly opts: GRPCServerOptions) {
     this.middleware = chain(...(opts.middleware ?? []));
+    this.health = new HealthService(opts.health);
     // grpc-js writes its own diagnostics to stderr; they go to our logger instead, below the errors we report.
     setLogger(grpcJsLogger(opts.logger));
     this.addInternal(Health, this.health.handlers());

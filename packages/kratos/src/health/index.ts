@@ -1,0 +1,1 @@
+export { type Check, Readiness, type ReadinessOptions, type ReadinessResult, STOPPING } from "./readiness.js";
