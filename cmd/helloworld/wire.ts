@@ -1,4 +1,5 @@
 import { App } from "@kratos-ts/kratos";
+import { Readiness } from "@kratos-ts/kratos/health";
 import { LOGGER, type Logger } from "@kratos-ts/kratos/log";
 import { GRPCServer } from "@kratos-ts/kratos/transport/grpc";
 import { HTTPServer } from "@kratos-ts/kratos/transport/http";
@@ -21,6 +22,8 @@ function newApp(c: DependencyContainer): App {
     logger: c.resolve<Logger>(LOGGER),
     servers: [c.resolve(GRPCServer), c.resolve(HTTPServer)],
     stopTimeout: bc.stop_timeout,
+    // /readyz and the gRPC health service answer not ready from the first moment of a stop.
+    readiness: c.resolve(Readiness),
     // The schema is brought up to date before either server takes a request.
     beforeStart: [() => c.resolve(Data).migrate()],
   });
@@ -40,6 +43,8 @@ export function wireApp(
   bizProviders(c);
   serviceProviders(c);
   serverProviders(c);
+  // The readiness the health routes and the gRPC health service follow: the database answers a ping.
+  c.register(Readiness, { useFactory: instanceCachingFactory((r) => new Readiness().add("database", () => r.resolve(Data).ping())) });
   c.register(App, { useFactory: instanceCachingFactory(newApp) });
   // The data resources first: a database that cannot be opened fails here with its own message, not one
   // wrapped in the chain of everything that depends on it.

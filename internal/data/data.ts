@@ -1,5 +1,5 @@
 import { LOGGER, type Logger } from "@kratos-ts/kratos/log";
-import { Kysely, Migrator } from "kysely";
+import { Kysely, Migrator, sql } from "kysely";
 import { inject, injectable } from "tsyringe";
 import { DATA_CONF, type DataConf } from "../conf/conf.js";
 import { dialectOf, where } from "./dialect.js";
@@ -29,6 +29,24 @@ export class Data {
     if (error) {
       const { driver, source } = this.conf.database;
       throw new Error(`migrate ${driver} database ${where(driver, source)}: ${describe(error)}`, { cause: error });
+    }
+  }
+
+  /**
+   * ping asks the database for `select 1` and resolves when it answers; it rejects with the cause, or after
+   * timeout milliseconds (1s by default) while the database does not answer. The readiness check calls it.
+   */
+  async ping(timeout = 1000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer to select 1 within ${timeout}ms`)), timeout);
+    });
+    try {
+      await Promise.race([sql`select 1`.execute(this.db), expired]);
+    } catch (err) {
+      throw new Error(describe(err), { cause: err });
+    } finally {
+      clearTimeout(timer);
     }
   }
 

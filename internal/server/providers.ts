@@ -1,3 +1,4 @@
+import { Readiness } from "@kratos-ts/kratos/health";
 import { LOGGER, type Logger } from "@kratos-ts/kratos/log";
 import { GRPCServer } from "@kratos-ts/kratos/transport/grpc";
 import { HTTPServer } from "@kratos-ts/kratos/transport/http";
@@ -10,9 +11,13 @@ import { newHTTPServer } from "./http.js";
 /** serverProviders registers the transports, as server.ProviderSet does. */
 export function serverProviders(c: DependencyContainer): void {
   c.register(GRPCServer, {
-    useFactory: instanceCachingFactory((r) => newGRPCServer(r.resolve<ServerConf>(SERVER_CONF), r.resolve(GreeterService), r.resolve<Logger>(LOGGER))),
+    useFactory: instanceCachingFactory((r) =>
+      newGRPCServer(r.resolve<ServerConf>(SERVER_CONF), r.resolve(GreeterService), r.resolve<Logger>(LOGGER), r.resolve(Readiness)),
+    ),
   });
   c.register(HTTPServer, {
-    useFactory: instanceCachingFactory((r) => newHTTPServer(r.resolve<ServerConf>(SERVER_CONF), r.resolve(GreeterService), r.resolve<Logger>(LOGGER))),
+    useFactory: instanceCachingFactory((r) =>
+      newHTTPServer(r.resolve<ServerConf>(SERVER_CONF), r.resolve(GreeterService), r.resolve<Logger>(LOGGER), r.resolve(Readiness)),
+    ),
   });
 }
