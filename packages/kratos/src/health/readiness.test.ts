@@ -11,6 +11,7 @@ import {
   HealthCheckResponse_ServingStatus as ServingStatus,
 } from "../gen/grpc/health/v1/health_pb.js";
 import { newLogger } from "../log/logger.js";
+import type { Middleware } from "../middleware/middleware.js";
 import { LogCapture } from "../testing/logs.js";
 import { definitionOf, GRPCServer } from "../transport/grpc/index.js";
 import { HTTPServer, serveHealth } from "../transport/http/index.js";
@@ -106,9 +107,17 @@ describe("an App with a Readiness, over real sockets", () => {
     if (!up) throw new Error("connection refused");
   });
   const logger = newLogger({ id: "t", name: "t", version: "t", destination: new LogCapture() });
-  const http = new HTTPServer({ address: "127.0.0.1:0", timeout: 5000, logger });
+  // What an access-log or metrics middleware would see: probes and health calls must not reach it.
+  const seen: string[] = [];
+  const middleware: Middleware[] = [
+    (next) => (ctx, req) => {
+      seen.push(ctx.operation);
+      return next(ctx, req);
+    },
+  ];
+  const http = new HTTPServer({ address: "127.0.0.1:0", timeout: 5000, logger, middleware });
   // A short watch interval, so a Watch stream hears a change that no Check or /readyz evaluated.
-  const grpc = new GRPCServer({ address: "127.0.0.1:0", timeout: 5000, logger, health: { readiness, watchInterval: 50 } });
+  const grpc = new GRPCServer({ address: "127.0.0.1:0", timeout: 5000, logger, middleware, health: { readiness, watchInterval: 50 } });
   serveHealth(http, readiness);
   let releaseStop: () => void = () => {};
   let stopHookRan: () => void = () => {};
@@ -212,5 +221,9 @@ describe("an App with a Readiness, over real sockets", () => {
     releaseStop();
     await done;
     assert.equal((await messages.next()).done, true);
+  });
+
+  it("kept every probe and health call out of the middleware chain", () => {
+    assert.deepEqual(seen, []);
   });
 });
