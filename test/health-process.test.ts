@@ -111,7 +111,8 @@ describe("helloworld binary: gRPC health at SIGTERM", () => {
       // The database hangs, so SayHello stays in flight until the proxy passes bytes again.
       proxy.hold();
       const reply = call<HelloReply>((cb) => greeter.sayHello(create(HelloRequestSchema, { name: "inflight" }), cb));
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      // The usecase logs before it calls the database: the call is in flight from here on.
+      await proc.waitForMsg("CreateGreeter: inflight");
 
       proc.signal("SIGTERM");
       assert.equal(await server(), ServingStatus.NOT_SERVING);
