@@ -179,6 +179,12 @@ describe("loadConfig with the app's Bootstrap schema", () => {
       refuses(file, `config: server.http.addr (${file}): expected string, received number`);
     });
 
+    it("refuses a metrics_path that is not a literal path, and takes an empty one (no metrics)", (t) => {
+      const file = join(tempDir(t, { "config.yaml": "server:\n  http:\n    metrics_path: metrics\n" }), "config.yaml");
+      refuses(file, `config: server.http.metrics_path (${file}): a literal path starting with "/", or "" for none`);
+      assert.equal(load(tempDir(t, { "config.yaml": "server:\n  http:\n    metrics_path: ''\n" })).server.http.metrics_path, "");
+    });
+
     it("refuses a YAML 1.1 yes/no for a boolean (core schema reads it as a string)", (t) => {
       const file = join(tempDir(t, { "config.yaml": "log:\n  caller: yes\n" }), "config.yaml");
       refuses(file, `config: log.caller (${file}): expected boolean, received string`);
