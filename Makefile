@@ -54,6 +54,13 @@ $(KRATOS_CLIENT): $(wildcard test/kratosclient/*.go) test/kratosclient/go.mod te
 	@echo "building kratos-client into .tools/bin"
 	cd test/kratosclient && go build -mod=readonly -trimpath -buildvcs=false -o $(CURDIR)/$@ .
 
+PROM_PARSE := .tools/bin/promparse
+
+# the Prometheus text-format parser of the metrics test (Prometheus's own expfmt), built from test/promparse
+$(PROM_PARSE): $(wildcard test/promparse/*.go) test/promparse/go.mod test/promparse/go.sum
+	@echo "building promparse into .tools/bin"
+	cd test/promparse && go build -mod=readonly -trimpath -buildvcs=false -o $(CURDIR)/$@ .
+
 .PHONY: migrate
 # install, build and bring the database that configs/ names up to date, then exit
 migrate: build
@@ -67,8 +74,8 @@ tools:
 	  echo "installing grpcurl $(GRPCURL_VERSION) into .tools/bin"; \
 	  GOBIN=$(CURDIR)/.tools/bin go install github.com/fullstorydev/grpcurl/cmd/grpcurl@$(GRPCURL_VERSION); \
 	else echo "notice: no Go on this machine; the grpcurl end-to-end test will be skipped"; fi
-	@if command -v go >/dev/null; then $(MAKE) -s --no-print-directory $(KRATOS_CLIENT); \
-	else echo "notice: no Go on this machine; the Kratos Go client end-to-end test will be skipped"; fi
+	@if command -v go >/dev/null; then $(MAKE) -s --no-print-directory $(KRATOS_CLIENT) $(PROM_PARSE); \
+	else echo "notice: no Go on this machine; the Kratos Go client and Prometheus parser tests will be skipped"; fi
 
 .PHONY: lint
 # lint and check the formatting of the tree with Biome; make fmt fixes what it can

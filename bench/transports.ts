@@ -3,10 +3,11 @@ import type { AddressInfo } from "node:net";
 import { create } from "@bufbuild/protobuf";
 import { credentials, Server, ServerCredentials } from "@grpc/grpc-js";
 import { newLogger } from "@kratos-ts/kratos/log";
-import { recovery } from "@kratos-ts/kratos/middleware";
+import { type Middleware, metrics, recovery } from "@kratos-ts/kratos/middleware";
 import { definitionOf, GRPCServer } from "@kratos-ts/kratos/transport/grpc";
 import { HTTPServer } from "@kratos-ts/kratos/transport/http";
 import express from "express";
+import { Registry } from "prom-client";
 import { GreeterClient, type GreeterServer, registerGreeterServer } from "../api/helloworld/v1/greeter_grpc.js";
 import { registerGreeterHTTPServer } from "../api/helloworld/v1/greeter_http.js";
 import { Greeter, type HelloReply, HelloReplySchema, HelloRequestSchema } from "../api/helloworld/v1/greeter_pb.js";
@@ -62,8 +63,8 @@ async function bareExpress(): Promise<{ port: number; close: () => void }> {
   return { port: (server.address() as AddressInfo).port, close: () => server.close() };
 }
 
-async function frameworkHTTP(): Promise<{ port: number; close: () => Promise<void> }> {
-  const s = new HTTPServer({ address: "127.0.0.1:0", timeout: 1000, middleware: [recovery(logger)], logger });
+async function frameworkHTTP(middleware: Middleware[]): Promise<{ port: number; close: () => Promise<void> }> {
+  const s = new HTTPServer({ address: "127.0.0.1:0", timeout: 1000, middleware, logger });
   registerGreeterHTTPServer(s, greeter);
   await s.start();
   return { port: Number(s.address.split(":").pop()), close: () => s.stop(AbortSignal.timeout(1000)) };
@@ -79,8 +80,8 @@ async function bareGRPC(): Promise<{ address: string; close: () => void }> {
   return { address: `127.0.0.1:${port}`, close: () => server.forceShutdown() };
 }
 
-async function frameworkGRPC(): Promise<{ address: string; close: () => Promise<void> }> {
-  const s = new GRPCServer({ address: "127.0.0.1:0", timeout: 1000, middleware: [recovery(logger)], logger });
+async function frameworkGRPC(middleware: Middleware[]): Promise<{ address: string; close: () => Promise<void> }> {
+  const s = new GRPCServer({ address: "127.0.0.1:0", timeout: 1000, middleware, logger });
   registerGreeterServer(s, greeter);
   await s.start();
   return { address: s.address, close: () => s.stop(AbortSignal.timeout(1000)) };
@@ -99,31 +100,49 @@ export interface Comparison {
   bare: number;
   framework: number;
   ratio: number;
+  /** The framework with the metrics middleware after recovery, and its ratio to bare. */
+  withMetrics: number;
+  metricsRatio: number;
 }
 
 /** benchTransports measures SayHello on bare express and grpc-js and on the framework, in alternating rounds. */
 export async function benchTransports(rounds: number): Promise<{ http: Comparison; grpc: Comparison }> {
-  const [be, fh, bg, fg] = await Promise.all([bareExpress(), frameworkHTTP(), bareGRPC(), frameworkGRPC()]);
+  const plain = [recovery(logger)];
+  const measured = [recovery(logger), metrics(new Registry())];
+  const [be, fh, fhm, bg, fg, fgm] = await Promise.all([
+    bareExpress(),
+    frameworkHTTP(plain),
+    frameworkHTTP(measured),
+    bareGRPC(),
+    frameworkGRPC(plain),
+    frameworkGRPC(measured),
+  ]);
   const bareHTTPCall = httpGetter(be.port);
   const fwHTTPCall = httpGetter(fh.port);
+  const fwmHTTPCall = httpGetter(fhm.port);
   const bareGRPCClient = grpcCaller(bg.address);
   const fwGRPCClient = grpcCaller(fg.address);
-  const r = { bh: [] as number[], fh: [] as number[], bg: [] as number[], fg: [] as number[] };
-  await run(bareHTTPCall);
-  await run(fwHTTPCall);
-  await run(bareGRPCClient.call);
-  await run(fwGRPCClient.call);
+  const fwmGRPCClient = grpcCaller(fgm.address);
+  const r = { bh: [] as number[], fh: [] as number[], fhm: [] as number[], bg: [] as number[], fg: [] as number[], fgm: [] as number[] };
+  for (const call of [bareHTTPCall, fwHTTPCall, fwmHTTPCall, bareGRPCClient.call, fwGRPCClient.call, fwmGRPCClient.call]) await run(call);
   for (let i = 0; i < rounds; i++) {
     r.bh.push(await run(bareHTTPCall));
     r.fh.push(await run(fwHTTPCall));
+    r.fhm.push(await run(fwmHTTPCall));
     r.bg.push(await run(bareGRPCClient.call));
     r.fg.push(await run(fwGRPCClient.call));
+    r.fgm.push(await run(fwmGRPCClient.call));
   }
-  bareGRPCClient.close();
-  fwGRPCClient.close();
+  for (const c of [bareGRPCClient, fwGRPCClient, fwmGRPCClient]) c.close();
   be.close();
   bg.close();
-  await Promise.all([fh.close(), fg.close()]);
-  const cmp = (bare: number[], fw: number[]) => ({ bare: median(bare), framework: median(fw), ratio: median(fw) / median(bare) });
-  return { http: cmp(r.bh, r.fh), grpc: cmp(r.bg, r.fg) };
+  await Promise.all([fh.close(), fhm.close(), fg.close(), fgm.close()]);
+  const cmp = (bare: number[], fw: number[], fwm: number[]) => ({
+    bare: median(bare),
+    framework: median(fw),
+    ratio: median(fw) / median(bare),
+    withMetrics: median(fwm),
+    metricsRatio: median(fwm) / median(bare),
+  });
+  return { http: cmp(r.bh, r.fh, r.fhm), grpc: cmp(r.bg, r.fg, r.fgm) };
 }

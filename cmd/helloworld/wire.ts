@@ -7,7 +7,9 @@ import { container, type DependencyContainer, instanceCachingFactory } from "tsy
 import { bizProviders } from "../../internal/biz/providers.js";
 import { APP_CONF, type Bootstrap, DATA_CONF, SERVER_CONF } from "../../internal/conf/conf.js";
 import { Data } from "../../internal/data/data.js";
+import { registerPoolMetrics } from "../../internal/data/metrics.js";
 import { dataProviders } from "../../internal/data/providers.js";
+import { METRICS_REGISTRY, newRegistry } from "../../internal/server/metrics.js";
 import { serverProviders } from "../../internal/server/providers.js";
 import { serviceProviders } from "../../internal/service/providers.js";
 import { id, Name, Version } from "./info.js";
@@ -45,6 +47,14 @@ export function wireApp(
   serverProviders(c);
   // The readiness the health routes and the gRPC health service follow: the database answers a ping.
   c.register(Readiness, { useFactory: instanceCachingFactory((r) => new Readiness().add("database", () => r.resolve(Data).ping())) });
+  // One metrics registry per app, with the database pool's gauges where the driver has them.
+  c.register(METRICS_REGISTRY, {
+    useFactory: instanceCachingFactory((r) => {
+      const registry = newRegistry();
+      registerPoolMetrics(registry, r.resolve(Data));
+      return registry;
+    }),
+  });
   c.register(App, { useFactory: instanceCachingFactory(newApp) });
   // The data resources first: a database that cannot be opened fails here with its own message, not one
   // wrapped in the chain of everything that depends on it.

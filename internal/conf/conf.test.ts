@@ -37,7 +37,7 @@ function refuses(path: string, message: string, env: Record<string, string> = {}
 
 const defaults: Bootstrap = {
   server: {
-    http: { network: "tcp", addr: "0.0.0.0:8000", timeout: 1000 },
+    http: { network: "tcp", addr: "0.0.0.0:8000", timeout: 1000, metrics_path: "/metrics" },
     grpc: { network: "tcp", addr: "0.0.0.0:9000", timeout: 1000 },
   },
   data: {
@@ -82,7 +82,7 @@ describe("loadConfig with the app's Bootstrap schema", () => {
       mkdirSync(join(dir, "sub.yaml")); // a directory with a config-like name is not a file
       assert.deepEqual(load(dir), {
         ...defaults,
-        server: { ...defaults.server, http: { network: "tcp", addr: "b:2", timeout: 2000 } },
+        server: { ...defaults.server, http: { network: "tcp", addr: "b:2", timeout: 2000, metrics_path: "/metrics" } },
         log: { level: "warn", format: "auto", caller: true },
       });
     });
@@ -179,6 +179,12 @@ describe("loadConfig with the app's Bootstrap schema", () => {
       refuses(file, `config: server.http.addr (${file}): expected string, received number`);
     });
 
+    it("refuses a metrics_path that is not a literal path, and takes an empty one (no metrics)", (t) => {
+      const file = join(tempDir(t, { "config.yaml": "server:\n  http:\n    metrics_path: metrics\n" }), "config.yaml");
+      refuses(file, `config: server.http.metrics_path (${file}): a literal path starting with "/", or "" for none`);
+      assert.equal(load(tempDir(t, { "config.yaml": "server:\n  http:\n    metrics_path: ''\n" })).server.http.metrics_path, "");
+    });
+
     it("refuses a YAML 1.1 yes/no for a boolean (core schema reads it as a string)", (t) => {
       const file = join(tempDir(t, { "config.yaml": "log:\n  caller: yes\n" }), "config.yaml");
       refuses(file, `config: log.caller (${file}): expected boolean, received string`);
@@ -222,7 +228,10 @@ describe("loadConfig with the app's Bootstrap schema", () => {
   describe("environment overrides", () => {
     it("overrides a string: HELLOWORLD_SERVER_HTTP_ADDR", (t) => {
       const got = load(tempDir(t, { "config.yaml": "{}\n" }), { HELLOWORLD_SERVER_HTTP_ADDR: "127.0.0.1:8080" });
-      assert.deepEqual(got, { ...defaults, server: { ...defaults.server, http: { network: "tcp", addr: "127.0.0.1:8080", timeout: 1000 } } });
+      assert.deepEqual(got, {
+        ...defaults,
+        server: { ...defaults.server, http: { network: "tcp", addr: "127.0.0.1:8080", timeout: 1000, metrics_path: "/metrics" } },
+      });
     });
 
     it("overrides a duration: HELLOWORLD_SERVER_GRPC_TIMEOUT=500ms", (t) => {
@@ -273,7 +282,7 @@ describe("loadConfig with the app's Bootstrap schema", () => {
         "b.json": '{"server": {"http": {"addr": "b:2", "timeout": "3s"}}}',
       });
       const got = load(dir, { HELLOWORLD_SERVER_HTTP_ADDR: "env:3" });
-      assert.deepEqual(got.server.http, { network: "tcp", addr: "env:3", timeout: 3000 });
+      assert.deepEqual(got.server.http, { network: "tcp", addr: "env:3", timeout: 3000, metrics_path: "/metrics" });
     });
 
     it("names the env var as the origin of a bad boolean", (t) => {
@@ -357,7 +366,7 @@ describe("loadConfig with the app's Bootstrap schema", () => {
     it("expands plain anchors and aliases into copies", (t) => {
       const got = load(tempDir(t, { "config.yaml": "server:\n  http: &l\n    addr: 1.2.3.4:5\n    timeout: 2s\n  grpc: *l\n" }));
       assert.deepEqual(got.server, {
-        http: { network: "tcp", addr: "1.2.3.4:5", timeout: 2000 },
+        http: { network: "tcp", addr: "1.2.3.4:5", timeout: 2000, metrics_path: "/metrics" },
         grpc: { network: "tcp", addr: "1.2.3.4:5", timeout: 2000 },
       });
       assert.notEqual(got.server.http, got.server.grpc);

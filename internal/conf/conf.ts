@@ -19,7 +19,15 @@ const redis = z.strictObject({
 export const Bootstrap = z.strictObject({
   server: z
     .strictObject({
-      http: listener("0.0.0.0:8000").prefault({}),
+      http: listener("0.0.0.0:8000")
+        .extend({
+          // Where the HTTP port serves the Prometheus metrics; "" serves none.
+          metrics_path: z
+            .string()
+            .regex(/^(\/[^{}]*)?$/, 'a literal path starting with "/", or "" for none')
+            .prefault("/metrics"),
+        })
+        .prefault({}),
       grpc: listener("0.0.0.0:9000").prefault({}),
     })
     .prefault({}),

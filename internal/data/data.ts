@@ -2,7 +2,7 @@ import { LOGGER, type Logger } from "@kratos-ts/kratos/log";
 import { Kysely, Migrator, sql } from "kysely";
 import { inject, injectable } from "tsyringe";
 import { DATA_CONF, type DataConf } from "../conf/conf.js";
-import { dialectOf, where } from "./dialect.js";
+import { dialectOf, type PoolCounts, where } from "./dialect.js";
 import { migrations } from "./migrations.js";
 import type { Database } from "./schema.js";
 
@@ -10,12 +10,16 @@ import type { Database } from "./schema.js";
 @injectable()
 export class Data {
   readonly db: Kysely<Database>;
+  /** Counts the pool's connections by state, where the driver tells (PostgreSQL); undefined otherwise. */
+  readonly poolCounts?: () => PoolCounts;
 
   constructor(
     @inject(DATA_CONF) readonly conf: DataConf,
     @inject(LOGGER) private readonly log: Logger,
   ) {
-    this.db = new Kysely<Database>({ dialect: dialectOf(conf.database.driver, conf.database.source, log) });
+    const { dialect, pool } = dialectOf(conf.database.driver, conf.database.source, log);
+    this.db = new Kysely<Database>({ dialect });
+    this.poolCounts = pool;
   }
 
   /** migrate brings the schema to the latest version; it is safe to run from several replicas at once. */

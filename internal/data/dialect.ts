@@ -9,8 +9,24 @@ import { openSqlite } from "./sqlite.js";
 /** The databases the data layer speaks. */
 export type Driver = "sqlite" | "postgres" | "mysql";
 
+/** The connections of a pool by state, for the db_pool_connections gauge. */
+export interface PoolCounts {
+  /** Every connection the pool holds, busy or idle. */
+  total: number;
+  idle: number;
+  /** Queries queued for a connection. */
+  waiting: number;
+}
+
+/** An opened database: Kysely's dialect, and how to count its pool's connections where the driver says. */
+export interface Opened {
+  dialect: Dialect;
+  /** Only pg's Pool counts its connections publicly; mysql2's pool keeps them in private fields, SQLite has no pool. */
+  pool?: () => PoolCounts;
+}
+
 /** dialectOf opens the database the config names: a SQLite file (its directory made if missing), or a pool. */
-export function dialectOf(driver: Driver, source: string, log: Logger): Dialect {
+export function dialectOf(driver: Driver, source: string, log: Logger): Opened {
   try {
     return open(driver, source, log);
   } catch (err) {
@@ -29,7 +45,7 @@ export function where(driver: Driver, source: string): string {
   }
 }
 
-function open(driver: Driver, source: string, log: Logger): Dialect {
+function open(driver: Driver, source: string, log: Logger): Opened {
   switch (driver) {
     case "sqlite": {
       if (source !== ":memory:") mkdirSync(dirname(source), { recursive: true });
@@ -37,7 +53,7 @@ function open(driver: Driver, source: string, log: Logger): Dialect {
       // WAL lets readers run beside the writer; a busy file waits for its lock instead of failing at once.
       db.exec("PRAGMA journal_mode = WAL");
       db.exec("PRAGMA busy_timeout = 5000");
-      return new LockingSqliteDialect({ database: db });
+      return { dialect: new LockingSqliteDialect({ database: db }) };
     }
     case "postgres": {
       // A pool connects on first use; a server that does not answer fails the first query within 5 s.
@@ -46,10 +62,11 @@ function open(driver: Driver, source: string, log: Logger): Dialect {
       // unheard, either would kill the process. The client's is logged; the query it served, if any, fails apart.
       pool.on("connect", (client) => client.on("error", (err) => log.warn({ err }, `postgres ${where(driver, source)}: connection lost: ${err.message}`)));
       pool.on("error", () => {});
-      return new PostgresDialect({ pool });
+      return { dialect: new PostgresDialect({ pool }), pool: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }) };
     }
     case "mysql":
-      return new MysqlDialect({ pool: createPool({ uri: source, connectionLimit: 10, connectTimeout: 5000 }) });
+      // mysql2's pool keeps its connections in private fields (_allConnections, _freeConnections): no pool metrics.
+      return { dialect: new MysqlDialect({ pool: createPool({ uri: source, connectionLimit: 10, connectTimeout: 5000 }) }) };
   }
 }
 

@@ -1,3 +1,4 @@
+export { DEFAULT_SECONDS_BUCKETS, type MetricsOptions, metrics } from "./metrics.js";
 export { chain, type Handler, type Middleware } from "./middleware.js";
 export { recovery } from "./recovery.js";
 export { VALIDATOR_REASON, validate } from "./validate.js";
