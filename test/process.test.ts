@@ -34,11 +34,46 @@ const ephemeral = {
 
 const migrated = "applied migration 0001_greeters";
 
-/** served is what the binary logged after migrating its fresh database, which it does before anything else. */
-function served(proc: ChildProc): string[] {
+/**
+ * served is what the binary logged after migrating its fresh database, which it does before anything else.
+ * Its access lines (msg "access") stay in the sequence; access is exactly what they hold, in order, without
+ * the fields that vary (ts, latency, service.id and service.version), each checked for its kind first.
+ */
+function served(proc: ChildProc, access: Record<string, unknown>[] = []): string[] {
   const msgs = proc.messages();
   assert.equal(msgs[0], migrated, proc.transcript());
+  assert.deepEqual(accessLines(proc), access, proc.transcript());
   return msgs.slice(1);
+}
+
+/** accessLines are the access lines of proc, without ts, latency, service.id and service.version, once those are checked. */
+function accessLines(proc: ChildProc): Record<string, unknown>[] {
+  return proc.lines
+    .filter((l) => l.msg === "access")
+    .map((l) => {
+      const { ts, latency, "service.id": sid, "service.version": sver, ...rest } = l;
+      assert.equal(typeof ts, "string", JSON.stringify(l));
+      assert.ok(typeof latency === "number" && latency >= 0, JSON.stringify(l));
+      assert.deepEqual([typeof sid, sver], ["string", version], JSON.stringify(l));
+      return rest;
+    });
+}
+
+/** sayHello is the access line of one GET /helloworld/{name} over HTTP. */
+function sayHello(name: string): Record<string, unknown> {
+  return {
+    level: "INFO",
+    "service.name": "helloworld",
+    "trace.id": "",
+    "span.id": "",
+    kind: "server",
+    component: "http",
+    operation: "/helloworld.v1.Greeter/SayHello",
+    args: { name },
+    code: 200,
+    reason: "",
+    msg: "access",
+  };
 }
 
 function startHelloworld(args: string[], env: Record<string, string> = ephemeral): ChildProc {
@@ -90,12 +125,13 @@ describe("helloworld binary: start and graceful stop", () => {
 
       assert.deepEqual({ code: exit.code, signal: exit.signal }, { code: 0, signal: null }, proc.transcript());
       assert.equal(proc.stderr, "");
-      const msgs = served(proc);
+      const msgs = served(proc, [sayHello("kratos")]);
       startLines(msgs, proc, p);
-      assert.deepEqual(msgs.slice(2, 4), ["CreateGreeter: kratos", `received ${sig}, stopping`], proc.transcript());
+      // The access line is written before the reply is sent, so before the signal.
+      assert.deepEqual(msgs.slice(2, 5), ["CreateGreeter: kratos", "access", `received ${sig}, stopping`], proc.transcript());
       // The servers stop concurrently; either may log first.
-      assert.deepEqual(msgs.slice(4, 6).sort(), ["[HTTP] server stopping", "[gRPC] server stopping"], proc.transcript());
-      assert.deepEqual(msgs.slice(6), ["closing the data resources"], proc.transcript());
+      assert.deepEqual(msgs.slice(5, 7).sort(), ["[HTTP] server stopping", "[gRPC] server stopping"], proc.transcript());
+      assert.deepEqual(msgs.slice(7), ["closing the data resources"], proc.transcript());
       for (const l of proc.lines) assert.equal(l.level, "INFO", JSON.stringify(l));
     });
   }
@@ -138,11 +174,11 @@ describe("helloworld binary: a fault in the process", () => {
 
       assert.deepEqual({ code: exit.code, signal: exit.signal }, { code: 1, signal: null }, proc.transcript());
       assert.equal(proc.stderr, `helloworld: ${what}: injected ${kind}\n`);
-      const msgs = served(proc);
-      assert.deepEqual(msgs.slice(2, 4), ["CreateGreeter: kratos", `${what}: injected ${kind}, stopping`], proc.transcript());
-      assert.deepEqual(msgs.slice(4, 6).sort(), ["[HTTP] server stopping", "[gRPC] server stopping"], proc.transcript());
-      assert.deepEqual(msgs.slice(6), ["closing the data resources"], proc.transcript());
-      const line = proc.lines[4] as ChildLine & { err?: { message: string; stack: string } };
+      const msgs = served(proc, [sayHello("kratos")]);
+      assert.deepEqual(msgs.slice(2, 5), ["CreateGreeter: kratos", "access", `${what}: injected ${kind}, stopping`], proc.transcript());
+      assert.deepEqual(msgs.slice(5, 7).sort(), ["[HTTP] server stopping", "[gRPC] server stopping"], proc.transcript());
+      assert.deepEqual(msgs.slice(7), ["closing the data resources"], proc.transcript());
+      const line = proc.lines[5] as ChildLine & { err?: { message: string; stack: string } };
       assert.equal(line.level, "ERROR");
       assert.equal(line.err?.message, `injected ${kind}`);
       assert.match(line.err?.stack ?? "", /fixtures\/fault\.js:\d+/);
