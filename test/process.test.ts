@@ -156,6 +156,55 @@ describe("helloworld binary: start and graceful stop", () => {
   });
 });
 
+describe("helloworld binary: the access lines of a burst", () => {
+  it("a SIGTERM right after the last of 2,000 replies still finds every access line on stdout", T, async () => {
+    const n = 2000;
+    const proc = startHelloworld(["-conf", configsDir]);
+    const p = await ports(proc);
+    const agent = new Agent({ keepAlive: true, maxSockets: 32 });
+    const get = (name: string) =>
+      new Promise<string>((resolve, reject) => {
+        request({ host: "127.0.0.1", port: p.http, path: `/helloworld/${name}`, agent }, (res) => {
+          let body = "";
+          res.setEncoding("utf8").on("data", (c: string) => {
+            body += c;
+          });
+          res.on("end", () => resolve(body)).on("error", reject);
+        })
+          .on("error", reject)
+          .end();
+      });
+    const names = Array.from({ length: n }, (_, i) => `b${i}`);
+    const bodies = await Promise.all(names.map(get));
+    // No wait for any log line: the signal goes as soon as the last reply is in.
+    proc.signal("SIGTERM");
+    agent.destroy();
+    const exit = await proc.exited;
+
+    assert.deepEqual(
+      bodies,
+      names.map((name) => `{"message":"Hello ${name}"}`),
+    );
+    assert.deepEqual({ code: exit.code, signal: exit.signal, stderr: proc.stderr }, { code: 0, signal: null, stderr: "" }, proc.transcript().slice(-2000));
+    const byName = (a: Record<string, unknown>, b: Record<string, unknown>) =>
+      Number(String((a.args as { name: string }).name).slice(1)) - Number(String((b.args as { name: string }).name).slice(1));
+    assert.deepEqual(accessLines(proc).sort(byName), names.map(sayHello));
+    const msgs = proc.messages();
+    assert.equal(msgs.length, 1 + 2 + 2 * n + 4, `${msgs.length} lines`);
+    assert.equal(msgs[0], migrated);
+    startLines(msgs.slice(1), proc, p);
+    const burst = msgs.slice(3, 3 + 2 * n);
+    assert.equal(burst.filter((m) => m === "access").length, n);
+    assert.deepEqual(burst.filter((m) => m !== "access").sort(), names.map((name) => `CreateGreeter: ${name}`).sort());
+    assert.deepEqual(msgs.slice(3 + 2 * n, 4 + 2 * n), ["received SIGTERM, stopping"]);
+    assert.deepEqual(msgs.slice(4 + 2 * n, 6 + 2 * n).sort(), ["[HTTP] server stopping", "[gRPC] server stopping"]);
+    assert.deepEqual(msgs.slice(6 + 2 * n), ["closing the data resources"]);
+    // Every line on stdout is whole JSON: nothing torn by the exit.
+    assert.equal(proc.lines.filter((l) => l.level === "NOT-JSON").length, 0);
+    assert.ok(proc.stdout.endsWith("\n"));
+  });
+});
+
 describe("helloworld binary: a fault in the process", () => {
   const faultJs = new URL("./fixtures/fault.js", import.meta.url).href;
   for (const [kind, what] of [
