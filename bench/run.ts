@@ -15,3 +15,6 @@ const t = await benchTransports(rounds);
 console.log(`SayHello, median of ${rounds} rounds of 4,000 calls, 16 at a time, client and server in this process:`);
 console.log(`  HTTP  bare express   ${fmt(t.http.bare)} req/s   framework ${fmt(t.http.framework)} req/s   ratio ${t.http.ratio.toFixed(2)}`);
 console.log(`  gRPC  bare grpc-js   ${fmt(t.grpc.bare)} req/s   framework ${fmt(t.grpc.framework)} req/s   ratio ${t.grpc.ratio.toFixed(2)}`);
+console.log("SayHello with the access log (logging middleware, lines to a sink), same rounds:");
+console.log(`  HTTP  framework + access log ${fmt(t.http.logged)} req/s   ratio to framework ${t.http.loggedRatio.toFixed(2)}`);
+console.log(`  gRPC  framework + access log ${fmt(t.grpc.logged)} req/s   ratio to framework ${t.grpc.loggedRatio.toFixed(2)}`);

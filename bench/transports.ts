@@ -1,9 +1,10 @@
 import { Agent, request } from "node:http";
 import type { AddressInfo } from "node:net";
+import { Writable } from "node:stream";
 import { create } from "@bufbuild/protobuf";
 import { credentials, Server, ServerCredentials } from "@grpc/grpc-js";
 import { newLogger } from "@kratos-ts/kratos/log";
-import { recovery } from "@kratos-ts/kratos/middleware";
+import { logging, type Middleware, recovery } from "@kratos-ts/kratos/middleware";
 import { definitionOf, GRPCServer } from "@kratos-ts/kratos/transport/grpc";
 import { HTTPServer } from "@kratos-ts/kratos/transport/http";
 import express from "express";
@@ -15,6 +16,15 @@ import { median } from "./stats.js";
 const concurrency = 16;
 const requests = 4000;
 const logger = newLogger({ id: "bench", name: "bench", version: "bench", level: "silent" });
+// The access log's own cost: its lines are made in full (args, fields, JSON) and written to a sink that keeps nothing.
+const accessLogger = newLogger({
+  id: "bench",
+  name: "bench",
+  version: "bench",
+  destination: Object.assign(new Writable({ write: (_c, _e, cb) => cb() }), { write: () => true }),
+});
+const plain: Middleware[] = [recovery(logger)];
+const withAccessLog: Middleware[] = [recovery(logger), logging(accessLogger)];
 // Only SayHello is measured; the other RPCs are served but refuse.
 const notMeasured = async (): Promise<never> => {
   throw new Error("not part of the benchmark");
@@ -62,8 +72,8 @@ async function bareExpress(): Promise<{ port: number; close: () => void }> {
   return { port: (server.address() as AddressInfo).port, close: () => server.close() };
 }
 
-async function frameworkHTTP(): Promise<{ port: number; close: () => Promise<void> }> {
-  const s = new HTTPServer({ address: "127.0.0.1:0", timeout: 1000, middleware: [recovery(logger)], logger });
+async function frameworkHTTP(middleware: Middleware[]): Promise<{ port: number; close: () => Promise<void> }> {
+  const s = new HTTPServer({ address: "127.0.0.1:0", timeout: 1000, middleware, logger });
   registerGreeterHTTPServer(s, greeter);
   await s.start();
   return { port: Number(s.address.split(":").pop()), close: () => s.stop(AbortSignal.timeout(1000)) };
@@ -79,8 +89,8 @@ async function bareGRPC(): Promise<{ address: string; close: () => void }> {
   return { address: `127.0.0.1:${port}`, close: () => server.forceShutdown() };
 }
 
-async function frameworkGRPC(): Promise<{ address: string; close: () => Promise<void> }> {
-  const s = new GRPCServer({ address: "127.0.0.1:0", timeout: 1000, middleware: [recovery(logger)], logger });
+async function frameworkGRPC(middleware: Middleware[]): Promise<{ address: string; close: () => Promise<void> }> {
+  const s = new GRPCServer({ address: "127.0.0.1:0", timeout: 1000, middleware, logger });
   registerGreeterServer(s, greeter);
   await s.start();
   return { address: s.address, close: () => s.stop(AbortSignal.timeout(1000)) };
@@ -99,31 +109,54 @@ export interface Comparison {
   bare: number;
   framework: number;
   ratio: number;
+  /** The framework with the access log (logging middleware) too, and its ratio to the framework without it. */
+  logged: number;
+  loggedRatio: number;
 }
 
-/** benchTransports measures SayHello on bare express and grpc-js and on the framework, in alternating rounds. */
+/** benchTransports measures SayHello on bare express and grpc-js and on the framework, without and with the access log, in alternating rounds. */
 export async function benchTransports(rounds: number): Promise<{ http: Comparison; grpc: Comparison }> {
-  const [be, fh, bg, fg] = await Promise.all([bareExpress(), frameworkHTTP(), bareGRPC(), frameworkGRPC()]);
+  const [be, fh, lh, bg, fg, lg] = await Promise.all([
+    bareExpress(),
+    frameworkHTTP(plain),
+    frameworkHTTP(withAccessLog),
+    bareGRPC(),
+    frameworkGRPC(plain),
+    frameworkGRPC(withAccessLog),
+  ]);
   const bareHTTPCall = httpGetter(be.port);
   const fwHTTPCall = httpGetter(fh.port);
+  const loggedHTTPCall = httpGetter(lh.port);
   const bareGRPCClient = grpcCaller(bg.address);
   const fwGRPCClient = grpcCaller(fg.address);
-  const r = { bh: [] as number[], fh: [] as number[], bg: [] as number[], fg: [] as number[] };
+  const loggedGRPCClient = grpcCaller(lg.address);
+  const r = { bh: [] as number[], fh: [] as number[], lh: [] as number[], bg: [] as number[], fg: [] as number[], lg: [] as number[] };
   await run(bareHTTPCall);
   await run(fwHTTPCall);
+  await run(loggedHTTPCall);
   await run(bareGRPCClient.call);
   await run(fwGRPCClient.call);
+  await run(loggedGRPCClient.call);
   for (let i = 0; i < rounds; i++) {
     r.bh.push(await run(bareHTTPCall));
     r.fh.push(await run(fwHTTPCall));
+    r.lh.push(await run(loggedHTTPCall));
     r.bg.push(await run(bareGRPCClient.call));
     r.fg.push(await run(fwGRPCClient.call));
+    r.lg.push(await run(loggedGRPCClient.call));
   }
   bareGRPCClient.close();
   fwGRPCClient.close();
+  loggedGRPCClient.close();
   be.close();
   bg.close();
-  await Promise.all([fh.close(), fg.close()]);
-  const cmp = (bare: number[], fw: number[]) => ({ bare: median(bare), framework: median(fw), ratio: median(fw) / median(bare) });
-  return { http: cmp(r.bh, r.fh), grpc: cmp(r.bg, r.fg) };
+  await Promise.all([fh.close(), lh.close(), fg.close(), lg.close()]);
+  const cmp = (bare: number[], fw: number[], logged: number[]) => ({
+    bare: median(bare),
+    framework: median(fw),
+    ratio: median(fw) / median(bare),
+    logged: median(logged),
+    loggedRatio: median(logged) / median(fw),
+  });
+  return { http: cmp(r.bh, r.fh, r.lh), grpc: cmp(r.bg, r.fg, r.lg) };
 }
