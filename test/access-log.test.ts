@@ -150,7 +150,7 @@ describe("log.access: false", () => {
   });
 });
 
-describe("the access line of a handler's bug, on both transports", () => {
+describe("the access line of a handler's bug, and of a field marked debug_redact, on both transports", () => {
   const logs = new LogCapture();
   const logger = newLogger({ id: "test-host", name: "helloworld", version: "test", destination: logs });
   let s: EchoServers;
@@ -205,5 +205,39 @@ describe("the access line of a handler's bug, on both transports", () => {
       ["access", "panic recovered: secret internal detail"],
     );
     bug("grpc", lines[0]);
+  });
+
+  // FailRequest.token is declared [debug_redact = true] in echo.proto.
+  const redacted = (component: string, line: LogLine | undefined) =>
+    assert.deepEqual(withoutTime(line), {
+      level: "INFO",
+      ...service,
+      kind: "server",
+      component,
+      operation: "/echo.v1.Echo/Fail",
+      args: { mode: "fast", token: "[REDACTED]" },
+      code: 200,
+      reason: "",
+      msg: "access",
+    });
+
+  it("over HTTP: a field marked debug_redact is logged as [REDACTED]", async () => {
+    const before = logs.lines.length;
+    const res = await fetch(`${s.httpURL}/v1/fail/fast`, { method: "PATCH", body: '{"token":"hunter2"}', headers: { "content-type": "application/json" } });
+    assert.equal(res.status, 200);
+    await res.text();
+    const lines = logs.lines.slice(before);
+    assert.equal(lines.length, 1);
+    redacted("http", lines[0]);
+    assert.ok(!JSON.stringify(logs.lines).includes("hunter2"));
+  });
+
+  it("over gRPC: the same", async () => {
+    const before = logs.lines.length;
+    await call<EchoReply>((cb) => client.fail(create(FailRequestSchema, { mode: "fast", token: "hunter2" }), cb));
+    const lines = logs.lines.slice(before);
+    assert.equal(lines.length, 1);
+    redacted("grpc", lines[0]);
+    assert.ok(!JSON.stringify(logs.lines).includes("hunter2"));
   });
 });
