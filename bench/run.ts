@@ -15,10 +15,6 @@ const t = await benchTransports(rounds);
 console.log(`SayHello, median of ${rounds} rounds of 4,000 calls, 16 at a time, client and server in this process:`);
 console.log(`  HTTP  bare express   ${fmt(t.http.bare)} req/s   framework ${fmt(t.http.framework)} req/s   ratio ${t.http.ratio.toFixed(2)}`);
 console.log(`  gRPC  bare grpc-js   ${fmt(t.grpc.bare)} req/s   framework ${fmt(t.grpc.framework)} req/s   ratio ${t.grpc.ratio.toFixed(2)}`);
-console.log("  the framework with the metrics middleware after recovery:");
-console.log(
-  `  HTTP  ${fmt(t.http.withMetrics)} req/s   ratio to bare ${t.http.metricsRatio.toFixed(2)}   to the framework without ${(t.http.withMetrics / t.http.framework).toFixed(2)}`,
-);
-console.log(
-  `  gRPC  ${fmt(t.grpc.withMetrics)} req/s   ratio to bare ${t.grpc.metricsRatio.toFixed(2)}   to the framework without ${(t.grpc.withMetrics / t.grpc.framework).toFixed(2)}`,
-);
+console.log("  the framework observed (recovery, access log to a sink, metrics), same rounds:");
+console.log(`  HTTP  ${fmt(t.http.observed)} req/s   ratio to the framework without ${t.http.observedRatio.toFixed(2)} (budget: at least 0.90)`);
+console.log(`  gRPC  ${fmt(t.grpc.observed)} req/s   ratio to the framework without ${t.grpc.observedRatio.toFixed(2)} (budget: at least 0.90)`);

@@ -34,11 +34,46 @@ const ephemeral = {
 
 const migrated = "applied migration 0001_greeters";
 
-/** served is what the binary logged after migrating its fresh database, which it does before anything else. */
-function served(proc: ChildProc): string[] {
+/**
+ * served is what the binary logged after migrating its fresh database, which it does before anything else.
+ * Its access lines (msg "access") stay in the sequence; access is exactly what they hold, in order, without
+ * the fields that vary (ts, latency, service.id and service.version), each checked for its kind first.
+ */
+function served(proc: ChildProc, access: Record<string, unknown>[] = []): string[] {
   const msgs = proc.messages();
   assert.equal(msgs[0], migrated, proc.transcript());
+  assert.deepEqual(accessLines(proc), access, proc.transcript());
   return msgs.slice(1);
+}
+
+/** accessLines are the access lines of proc, without ts, latency, service.id and service.version, once those are checked. */
+function accessLines(proc: ChildProc): Record<string, unknown>[] {
+  return proc.lines
+    .filter((l) => l.msg === "access")
+    .map((l) => {
+      const { ts, latency, "service.id": sid, "service.version": sver, ...rest } = l;
+      assert.equal(typeof ts, "string", JSON.stringify(l));
+      assert.ok(typeof latency === "number" && latency >= 0, JSON.stringify(l));
+      assert.deepEqual([typeof sid, sver], ["string", version], JSON.stringify(l));
+      return rest;
+    });
+}
+
+/** sayHello is the access line of one GET /helloworld/{name} over HTTP. */
+function sayHello(name: string): Record<string, unknown> {
+  return {
+    level: "INFO",
+    "service.name": "helloworld",
+    "trace.id": "",
+    "span.id": "",
+    kind: "server",
+    component: "http",
+    operation: "/helloworld.v1.Greeter/SayHello",
+    args: { name },
+    code: 200,
+    reason: "",
+    msg: "access",
+  };
 }
 
 function startHelloworld(args: string[], env: Record<string, string> = ephemeral): ChildProc {
@@ -90,12 +125,13 @@ describe("helloworld binary: start and graceful stop", () => {
 
       assert.deepEqual({ code: exit.code, signal: exit.signal }, { code: 0, signal: null }, proc.transcript());
       assert.equal(proc.stderr, "");
-      const msgs = served(proc);
+      const msgs = served(proc, [sayHello("kratos")]);
       startLines(msgs, proc, p);
-      assert.deepEqual(msgs.slice(2, 4), ["CreateGreeter: kratos", `received ${sig}, stopping`], proc.transcript());
+      // The access line is written before the reply is sent, so before the signal.
+      assert.deepEqual(msgs.slice(2, 5), ["CreateGreeter: kratos", "access", `received ${sig}, stopping`], proc.transcript());
       // The servers stop concurrently; either may log first.
-      assert.deepEqual(msgs.slice(4, 6).sort(), ["[HTTP] server stopping", "[gRPC] server stopping"], proc.transcript());
-      assert.deepEqual(msgs.slice(6), ["closing the data resources"], proc.transcript());
+      assert.deepEqual(msgs.slice(5, 7).sort(), ["[HTTP] server stopping", "[gRPC] server stopping"], proc.transcript());
+      assert.deepEqual(msgs.slice(7), ["closing the data resources"], proc.transcript());
       for (const l of proc.lines) assert.equal(l.level, "INFO", JSON.stringify(l));
     });
   }
@@ -120,6 +156,55 @@ describe("helloworld binary: start and graceful stop", () => {
   });
 });
 
+describe("helloworld binary: the access lines of a burst", () => {
+  it("a SIGTERM right after the last of 2,000 replies still finds every access line on stdout", T, async () => {
+    const n = 2000;
+    const proc = startHelloworld(["-conf", configsDir]);
+    const p = await ports(proc);
+    const agent = new Agent({ keepAlive: true, maxSockets: 32 });
+    const get = (name: string) =>
+      new Promise<string>((resolve, reject) => {
+        request({ host: "127.0.0.1", port: p.http, path: `/helloworld/${name}`, agent }, (res) => {
+          let body = "";
+          res.setEncoding("utf8").on("data", (c: string) => {
+            body += c;
+          });
+          res.on("end", () => resolve(body)).on("error", reject);
+        })
+          .on("error", reject)
+          .end();
+      });
+    const names = Array.from({ length: n }, (_, i) => `b${i}`);
+    const bodies = await Promise.all(names.map(get));
+    // No wait for any log line: the signal goes as soon as the last reply is in.
+    proc.signal("SIGTERM");
+    agent.destroy();
+    const exit = await proc.exited;
+
+    assert.deepEqual(
+      bodies,
+      names.map((name) => `{"message":"Hello ${name}"}`),
+    );
+    assert.deepEqual({ code: exit.code, signal: exit.signal, stderr: proc.stderr }, { code: 0, signal: null, stderr: "" }, proc.transcript().slice(-2000));
+    const byName = (a: Record<string, unknown>, b: Record<string, unknown>) =>
+      Number(String((a.args as { name: string }).name).slice(1)) - Number(String((b.args as { name: string }).name).slice(1));
+    assert.deepEqual(accessLines(proc).sort(byName), names.map(sayHello));
+    const msgs = proc.messages();
+    assert.equal(msgs.length, 1 + 2 + 2 * n + 4, `${msgs.length} lines`);
+    assert.equal(msgs[0], migrated);
+    startLines(msgs.slice(1), proc, p);
+    const burst = msgs.slice(3, 3 + 2 * n);
+    assert.equal(burst.filter((m) => m === "access").length, n);
+    assert.deepEqual(burst.filter((m) => m !== "access").sort(), names.map((name) => `CreateGreeter: ${name}`).sort());
+    assert.deepEqual(msgs.slice(3 + 2 * n, 4 + 2 * n), ["received SIGTERM, stopping"]);
+    assert.deepEqual(msgs.slice(4 + 2 * n, 6 + 2 * n).sort(), ["[HTTP] server stopping", "[gRPC] server stopping"]);
+    assert.deepEqual(msgs.slice(6 + 2 * n), ["closing the data resources"]);
+    // Every line on stdout is whole JSON: nothing torn by the exit.
+    assert.equal(proc.lines.filter((l) => l.level === "NOT-JSON").length, 0);
+    assert.ok(proc.stdout.endsWith("\n"));
+  });
+});
+
 describe("helloworld binary: a fault in the process", () => {
   const faultJs = new URL("./fixtures/fault.js", import.meta.url).href;
   for (const [kind, what] of [
@@ -138,11 +223,11 @@ describe("helloworld binary: a fault in the process", () => {
 
       assert.deepEqual({ code: exit.code, signal: exit.signal }, { code: 1, signal: null }, proc.transcript());
       assert.equal(proc.stderr, `helloworld: ${what}: injected ${kind}\n`);
-      const msgs = served(proc);
-      assert.deepEqual(msgs.slice(2, 4), ["CreateGreeter: kratos", `${what}: injected ${kind}, stopping`], proc.transcript());
-      assert.deepEqual(msgs.slice(4, 6).sort(), ["[HTTP] server stopping", "[gRPC] server stopping"], proc.transcript());
-      assert.deepEqual(msgs.slice(6), ["closing the data resources"], proc.transcript());
-      const line = proc.lines[4] as ChildLine & { err?: { message: string; stack: string } };
+      const msgs = served(proc, [sayHello("kratos")]);
+      assert.deepEqual(msgs.slice(2, 5), ["CreateGreeter: kratos", "access", `${what}: injected ${kind}, stopping`], proc.transcript());
+      assert.deepEqual(msgs.slice(5, 7).sort(), ["[HTTP] server stopping", "[gRPC] server stopping"], proc.transcript());
+      assert.deepEqual(msgs.slice(7), ["closing the data resources"], proc.transcript());
+      const line = proc.lines[5] as ChildLine & { err?: { message: string; stack: string } };
       assert.equal(line.level, "ERROR");
       assert.equal(line.err?.message, `injected ${kind}`);
       assert.match(line.err?.stack ?? "", /fixtures\/fault\.js:\d+/);

@@ -1,14 +1,18 @@
 import "reflect-metadata";
 import { loadConfig } from "@kratos-ts/kratos/config";
-import { newLogger } from "@kratos-ts/kratos/log";
+import { flushLogger, flushLoggerSync, type Logger, newLogger } from "@kratos-ts/kratos/log";
 import { Bootstrap, ENV_PREFIX } from "../../internal/conf/conf.js";
 import { stopOnProcessFault } from "./fault.js";
 import { parseFlags, usage } from "./flags.js";
 import { id, Name, Version } from "./info.js";
 import { wireApp } from "./wire.js";
 
+// The JSON logger buffers its lines (newLogger's asynchronous stdout): every exit once it exists flushes it first.
+let logger: Logger | undefined;
+
 // Every failure leaves as one line on stderr and a non-zero exit; no stack reaches the terminal.
 function fail(message: string, code = 1): never {
+  if (logger) flushLoggerSync(logger);
   process.stderr.write(`${Name}: ${message}\n`);
   process.exit(code);
 }
@@ -35,7 +39,7 @@ async function main(): Promise<void> {
   } catch (err) {
     fail((err as Error).message);
   }
-  const logger = newLogger({ id, name: Name, version: Version, level: bc.log.level, format: bc.log.format, caller: bc.log.caller });
+  logger = newLogger({ id, name: Name, version: Version, level: bc.log.level, format: bc.log.format, caller: bc.log.caller });
   const { app, migrate, cleanup } = wireApp(bc, logger);
   if (flags.migrate) {
     try {
@@ -45,6 +49,7 @@ async function main(): Promise<void> {
       process.exitCode = 1;
     } finally {
       await cleanup();
+      await flushLogger(logger);
     }
     return;
   }
@@ -58,6 +63,7 @@ async function main(): Promise<void> {
     exitCode = 1;
   } finally {
     await cleanup();
+    await flushLogger(logger);
   }
   process.exit(exitCode);
 }

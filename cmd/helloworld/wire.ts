@@ -5,7 +5,7 @@ import { GRPCServer } from "@kratos-ts/kratos/transport/grpc";
 import { HTTPServer } from "@kratos-ts/kratos/transport/http";
 import { container, type DependencyContainer, instanceCachingFactory } from "tsyringe";
 import { bizProviders } from "../../internal/biz/providers.js";
-import { APP_CONF, type Bootstrap, DATA_CONF, SERVER_CONF } from "../../internal/conf/conf.js";
+import { APP_CONF, type Bootstrap, DATA_CONF, LOG_CONF, SERVER_CONF } from "../../internal/conf/conf.js";
 import { Data } from "../../internal/data/data.js";
 import { registerPoolMetrics } from "../../internal/data/metrics.js";
 import { dataProviders } from "../../internal/data/providers.js";
@@ -40,6 +40,7 @@ export function wireApp(
   c.register(SERVER_CONF, { useValue: bc.server });
   c.register(DATA_CONF, { useValue: bc.data });
   c.register(APP_CONF, { useValue: bc.app });
+  c.register(LOG_CONF, { useValue: bc.log });
   c.register(LOGGER, { useValue: logger });
   dataProviders(c);
   bizProviders(c);

@@ -45,7 +45,7 @@ const defaults: Bootstrap = {
     redis: { network: "tcp", addr: "127.0.0.1:6379", read_timeout: 200, write_timeout: 200 },
   },
   app: { stop_timeout: 10_000 },
-  log: { level: "info", format: "auto", caller: false },
+  log: { level: "info", format: "auto", caller: false, access: true },
 };
 
 const levels = '"trace"|"debug"|"info"|"warn"|"error"|"fatal"|"silent"';
@@ -83,7 +83,7 @@ describe("loadConfig with the app's Bootstrap schema", () => {
       assert.deepEqual(load(dir), {
         ...defaults,
         server: { ...defaults.server, http: { network: "tcp", addr: "b:2", timeout: 2000, metrics_path: "/metrics" } },
-        log: { level: "warn", format: "auto", caller: true },
+        log: { level: "warn", format: "auto", caller: true, access: true },
       });
     });
 
@@ -247,11 +247,18 @@ describe("loadConfig with the app's Bootstrap schema", () => {
 
     it("overrides a boolean: HELLOWORLD_LOG_CALLER=true and =1 are true, =false and =0 are false", (t) => {
       const dir = tempDir(t, { "config.yaml": "log:\n  caller: false\n" });
-      assert.deepEqual(load(dir, { HELLOWORLD_LOG_CALLER: "true" }).log, { level: "info", format: "auto", caller: true });
+      assert.deepEqual(load(dir, { HELLOWORLD_LOG_CALLER: "true" }).log, { level: "info", format: "auto", caller: true, access: true });
       assert.equal(load(dir, { HELLOWORLD_LOG_CALLER: "1" }).log.caller, true);
       const on = tempDir(t, { "config.yaml": "log:\n  caller: true\n" });
       assert.equal(load(on, { HELLOWORLD_LOG_CALLER: "false" }).log.caller, false);
       assert.equal(load(on, { HELLOWORLD_LOG_CALLER: "0" }).log.caller, false);
+    });
+
+    it("turns the access log off: log.access false in a file, or HELLOWORLD_LOG_ACCESS=false", (t) => {
+      const dir = tempDir(t, { "config.yaml": "log:\n  access: false\n" });
+      assert.deepEqual(load(dir).log, { level: "info", format: "auto", caller: false, access: false });
+      assert.equal(load(dir, { HELLOWORLD_LOG_ACCESS: "true" }).log.access, true);
+      assert.equal(load(tempDir(t, { "config.yaml": "{}\n" }), { HELLOWORLD_LOG_ACCESS: "false" }).log.access, false);
     });
 
     it("refuses an env var with the prefix that names no key, naming the var", (t) => {

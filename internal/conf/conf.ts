@@ -49,6 +49,8 @@ export const Bootstrap = z.strictObject({
       level: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).prefault("info"),
       format: z.enum(["auto", "json", "pretty"]).prefault("auto"),
       caller: z.boolean().prefault(false),
+      // One line per request (the logging middleware), as Kratos's logging.Server writes.
+      access: z.boolean().prefault(true),
     })
     .prefault({}),
 });
@@ -56,6 +58,7 @@ export const Bootstrap = z.strictObject({
 export type Bootstrap = z.output<typeof Bootstrap>;
 export type ServerConf = Bootstrap["server"];
 export type DataConf = Bootstrap["data"];
+export type LogConf = Bootstrap["log"];
 
 /** The prefix of the environment variables that override config keys: HELLOWORLD_SERVER_HTTP_ADDR and so on. */
 export const ENV_PREFIX = "HELLOWORLD_";
@@ -63,3 +66,4 @@ export const ENV_PREFIX = "HELLOWORLD_";
 export const SERVER_CONF = Symbol("ServerConf");
 export const DATA_CONF = Symbol("DataConf");
 export const APP_CONF = Symbol("AppConf");
+export const LOG_CONF = Symbol("LogConf");

@@ -1,18 +1,17 @@
-import { metrics, recovery, validate } from "@kratos-ts/kratos/middleware";
 import { GRPCServer } from "@kratos-ts/kratos/transport/grpc";
 import { registerGreeterServer } from "../../api/helloworld/v1/greeter_grpc.js";
 import type { ServerConf } from "../conf/conf.js";
 import type { GreeterService } from "../service/greeter.js";
-import type { ServerDeps } from "./deps.js";
+import { middlewareOf, type ServerDeps } from "./deps.js";
 
 /** newGRPCServer builds the gRPC server from config and serves the greeter on it; its health service follows readiness. */
-export function newGRPCServer(c: ServerConf, greeter: GreeterService, { logger, registry, readiness }: ServerDeps): GRPCServer {
+export function newGRPCServer(c: ServerConf, greeter: GreeterService, deps: ServerDeps): GRPCServer {
   const srv = new GRPCServer({
     address: c.grpc.addr,
     timeout: c.grpc.timeout,
-    middleware: [recovery(logger), metrics(registry), validate()],
-    logger,
-    health: { readiness },
+    middleware: middlewareOf(deps),
+    logger: deps.logger,
+    health: { readiness: deps.readiness },
   });
   registerGreeterServer(srv, greeter);
   return srv;

@@ -1,1 +1,1 @@
-export { LOGGER, type LogFormat, type Logger, type LoggerOptions, type LogLevel, newLogger } from "./logger.js";
+export { flushLogger, flushLoggerSync, LOGGER, type LogFormat, type Logger, type LoggerOptions, type LogLevel, newLogger } from "./logger.js";

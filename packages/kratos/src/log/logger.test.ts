@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { Writable } from "node:stream";
 import { describe, it } from "node:test";
 import { LogCapture } from "../testing/logs.js";
-import { newLogger } from "./logger.js";
+import { flushLogger, flushLoggerSync, newLogger } from "./logger.js";
 
 function textSink(chunks: string[]): Writable {
   return new Writable({
@@ -85,5 +85,48 @@ describe("newLogger", () => {
     const logs = new LogCapture();
     newLogger({ ...base, format: "auto", isTTY: false, destination: logs }).info("pipe");
     assert.deepEqual(logs.messages(), ["pipe"]);
+  });
+
+  for (const exit of ["flushLogger", "flushLoggerSync"] as const) {
+    it(`writes JSON to stdout asynchronously; ${exit} then process.exit loses no line of a burst`, () => {
+      // A fresh process whose stdout is a pipe: 20,000 lines logged in one tick, then an immediate exit.
+      const script = `
+        const log = await import(${JSON.stringify(new URL("./logger.js", import.meta.url).href)});
+        const logger = log.newLogger({ id: "t", name: "t", version: "t", format: "json" });
+        for (let i = 0; i < 20000; i++) logger.info({ i }, "burst");
+        ${exit === "flushLogger" ? "await log.flushLogger(logger);" : "log.flushLoggerSync(logger);"}
+        process.exit(0);`;
+      const out = execFileSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+      const lines = out.split("\n");
+      assert.equal(lines.pop(), "", "the output ends with a whole line");
+      assert.equal(lines.length, 20000);
+      assert.deepEqual(
+        lines.map((l) => (JSON.parse(l) as { i: number }).i),
+        Array.from({ length: 20000 }, (_, i) => i),
+      );
+    });
+  }
+
+  it("does not write JSON lines to stdout in the logging call: a process killed before its event loop turns has lost most of a burst", () => {
+    const script = `
+      const log = await import(${JSON.stringify(new URL("./logger.js", import.meta.url).href)});
+      const logger = log.newLogger({ id: "t", name: "t", version: "t", format: "json" });
+      for (let i = 0; i < 20000; i++) logger.info({ i }, "burst");
+      process.kill(process.pid, "SIGKILL");`;
+    const child = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+    assert.equal(child.signal, "SIGKILL");
+    // At most the first line, whose write was handed to libuv at once; a synchronous destination would have written all 20,000.
+    assert.ok(child.stdout.split("\n").length - 1 <= 1, `${child.stdout.split("\n").length - 1} lines`);
+  });
+
+  it("flushLogger and flushLoggerSync do nothing for a logger with its own destination", async () => {
+    const logs = new LogCapture();
+    const logger = newLogger({ ...base, destination: logs });
+    logger.info("kept");
+    // Written already: an explicit destination is synchronous.
+    assert.deepEqual(logs.messages(), ["kept"]);
+    await flushLogger(logger);
+    flushLoggerSync(logger);
+    assert.deepEqual(logs.messages(), ["kept"]);
   });
 });

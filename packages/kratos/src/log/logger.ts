@@ -24,7 +24,11 @@ export interface LoggerOptions {
   format?: LogFormat;
   /** Adds caller=dir/file:line to every line; it costs a stack capture per line, so it is off by default. */
   caller?: boolean;
-  /** Where lines go; stdout by default. */
+  /**
+   * Where lines go, written synchronously as given. By default stdout: JSON lines written asynchronously
+   * (pino.destination, sync false), so a request never waits on the pipe; flushLogger writes what is
+   * buffered, and must run before the process exits.
+   */
   destination?: DestinationStream;
   /** Whether stdout is a terminal, for format auto; process.stdout.isTTY by default. */
   isTTY?: boolean;
@@ -34,10 +38,15 @@ export interface LoggerOptions {
 export function newLogger(opts: LoggerOptions): Logger {
   const format = opts.format ?? "auto";
   const usePretty = format === "pretty" || (format === "auto" && (opts.isTTY ?? process.stdout.isTTY === true));
+  // Asynchronous stdout: a line is handed to a libuv write off the event loop, never written in the request's
+  // path; lines logged while a write is in flight go out together in the next one (up to 16 KiB). minLength 1
+  // writes at once when nothing is in flight (a larger one would hold the lines of an idle server until it
+  // fills), and, unlike 0, makes flush() wait for the write in flight, which flushLogger needs.
+  const stdout = usePretty || opts.destination ? undefined : pino.destination({ dest: 1, sync: false, minLength: 1 });
   const destination = usePretty
     ? pretty({ sync: true, messageKey: "msg", timestampKey: "ts", translateTime: "SYS:standard", destination: opts.destination ?? 1 })
-    : (opts.destination ?? pino.destination({ dest: 1, sync: true }));
-  return pino(
+    : (opts.destination ?? (stdout as DestinationStream));
+  const logger = pino(
     {
       level: opts.level ?? "info",
       messageKey: "msg",
@@ -55,4 +64,42 @@ export function newLogger(opts: LoggerOptions): Logger {
     },
     destination,
   );
+  if (stdout) buffered.set(logger, stdout);
+  return logger;
+}
+
+const buffered = new WeakMap<Logger, { flushSync(): void }>();
+
+/**
+ * flushLogger writes every line the logger has buffered before it resolves: it waits for the write in
+ * flight, then writes the rest synchronously. Call it after the app stops and before process.exit; a
+ * logger with an explicit destination has nothing buffered here. It never rejects: a stdout that is
+ * gone (EPIPE) loses the lines, as it would have anyway.
+ */
+export async function flushLogger(logger: Logger, timeoutMs = 2000): Promise<void> {
+  const dest = buffered.get(logger);
+  if (!dest) return;
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, timeoutMs);
+    timer.unref();
+    try {
+      logger.flush(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    } catch {
+      clearTimeout(timer);
+      resolve();
+    }
+  });
+  flushLoggerSync(logger);
+}
+
+/** flushLoggerSync writes what the logger has buffered synchronously, for an exit that cannot wait. */
+export function flushLoggerSync(logger: Logger): void {
+  try {
+    buffered.get(logger)?.flushSync();
+  } catch {
+    // Destroyed, or stdout gone: nothing more can be written.
+  }
 }

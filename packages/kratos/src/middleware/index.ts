@@ -1,3 +1,4 @@
+export { ACCESS_MSG, logging, REDACTED } from "./logging.js";
 export { DEFAULT_SECONDS_BUCKETS, type MetricsOptions, metrics } from "./metrics.js";
 export { chain, type Handler, type Middleware } from "./middleware.js";
 export { recovery } from "./recovery.js";
