@@ -8,7 +8,7 @@ import { credentials, status } from "@grpc/grpc-js";
 import { newLogger } from "@kratos-ts/kratos/log";
 import { logging } from "@kratos-ts/kratos/middleware";
 import { LogCapture, type LogLine } from "@kratos-ts/kratos/testing";
-import { GreeterClient } from "../api/helloworld/v1/greeter_grpc.js";
+import type { GreeterClient } from "../api/helloworld/v1/greeter_grpc.js";
 import { type HelloReply, HelloRequestSchema } from "../api/helloworld/v1/greeter_pb.js";
 import { EchoClient } from "./api/echo/v1/echo_grpc.js";
 import { type EchoReply, FailRequestSchema } from "./api/echo/v1/echo_pb.js";
@@ -38,10 +38,9 @@ describe("the access log of the helloworld app over real sockets", () => {
   let client: GreeterClient;
   before(async () => {
     running = await startApp();
-    client = new GreeterClient(running.grpcAddress, credentials.createInsecure());
+    client = running.client;
   });
   after(async () => {
-    client.close();
     await running.stop();
   });
 
@@ -160,7 +159,6 @@ describe("the access line of a handler's bug, and of a field marked debug_redact
     client = new EchoClient(s.grpcAddress, credentials.createInsecure());
   });
   after(async () => {
-    client.close();
     await s.stop();
   });
 

@@ -2,8 +2,8 @@ import "reflect-metadata";
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { create } from "@bufbuild/protobuf";
-import { credentials, type ServiceError, status } from "@grpc/grpc-js";
-import { GreeterClient } from "../api/helloworld/v1/greeter_grpc.js";
+import { type ServiceError, status } from "@grpc/grpc-js";
+import type { GreeterClient } from "../api/helloworld/v1/greeter_grpc.js";
 import { type HelloReply, HelloRequestSchema } from "../api/helloworld/v1/greeter_pb.js";
 import { type RunningApp, startApp } from "./support/app.js";
 import { call, callError } from "./support/grpc.js";
@@ -34,10 +34,9 @@ for (const { driver, url, env } of servers) {
       through.port = String(await proxy.start());
       // A short deadline, so that the test of a hanging database answers quickly.
       running = await startApp({ data: { database: { driver, source: through.href } }, server: { http: { timeout: "300ms" }, grpc: { timeout: "300ms" } } });
-      client = new GreeterClient(running.grpcAddress, credentials.createInsecure());
+      client = running.client;
     });
     after(async () => {
-      client?.close();
       await running?.stop();
       await proxy?.cut();
     });

@@ -2,8 +2,7 @@ import "reflect-metadata";
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { create } from "@bufbuild/protobuf";
-import { credentials } from "@grpc/grpc-js";
-import { GreeterClient } from "../api/helloworld/v1/greeter_grpc.js";
+import type { GreeterClient } from "../api/helloworld/v1/greeter_grpc.js";
 import { type HelloReply, HelloRequestSchema, type ListGreetersReply, ListGreetersRequestSchema } from "../api/helloworld/v1/greeter_pb.js";
 import { type RunningApp, startApp } from "./support/app.js";
 import { call } from "./support/grpc.js";
@@ -26,10 +25,9 @@ for (const { driver, source, env } of targets) {
     before(async () => {
       // The deadline is not under test here: 1,000 calls on 2 cores may take longer than the default second.
       running = await startApp({ data: { database: { driver, source } }, server: { grpc: { timeout: "60s" } } });
-      client = new GreeterClient(running.grpcAddress, credentials.createInsecure());
+      client = running.client;
     });
     after(async () => {
-      client?.close();
       await running?.stop();
     });
 

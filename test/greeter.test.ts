@@ -2,8 +2,8 @@ import "reflect-metadata";
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { create, fromBinary } from "@bufbuild/protobuf";
-import { credentials, type ServiceError, status } from "@grpc/grpc-js";
-import { GreeterClient } from "../api/helloworld/v1/greeter_grpc.js";
+import { type ServiceError, status } from "@grpc/grpc-js";
+import type { GreeterClient } from "../api/helloworld/v1/greeter_grpc.js";
 import { type HelloReply, HelloReplySchema, HelloRequestSchema } from "../api/helloworld/v1/greeter_pb.js";
 import { type RunningApp, startApp } from "./support/app.js";
 import { call, callError } from "./support/grpc.js";
@@ -15,11 +15,10 @@ describe("the helloworld app over real sockets", () => {
 
   before(async () => {
     running = await startApp();
-    client = new GreeterClient(running.grpcAddress, credentials.createInsecure());
+    client = running.client;
   });
 
   after(async () => {
-    client.close();
     await running.stop();
   });
 

@@ -3,12 +3,12 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { create, fromBinary } from "@bufbuild/protobuf";
 import { anyUnpack } from "@bufbuild/protobuf/wkt";
-import { credentials, type ServiceError, status } from "@grpc/grpc-js";
+import { type ServiceError, status } from "@grpc/grpc-js";
 import { fromError, STATUS_DETAILS_KEY } from "@kratos-ts/kratos/errors";
 import { ErrorInfoSchema } from "@kratos-ts/kratos/gen/google/rpc/error_details_pb.js";
 import { StatusSchema } from "@kratos-ts/kratos/gen/google/rpc/status_pb.js";
 import { testContext } from "@kratos-ts/kratos/testing";
-import { GreeterClient } from "../api/helloworld/v1/greeter_grpc.js";
+import type { GreeterClient } from "../api/helloworld/v1/greeter_grpc.js";
 import {
   type CreateGreeterReply,
   CreateGreeterRequestSchema,
@@ -61,11 +61,10 @@ describe("the greeter API over real sockets", () => {
 
   before(async () => {
     running = await startApp();
-    client = new GreeterClient(running.grpcAddress, credentials.createInsecure());
+    client = running.client;
   });
 
   after(async () => {
-    client.close();
     await running.stop();
   });
 
@@ -324,11 +323,10 @@ describe("ListGreeters pages over real sockets, on a database of its own", () =>
 
   before(async () => {
     running = await startApp();
-    client = new GreeterClient(running.grpcAddress, credentials.createInsecure());
+    client = running.client;
   });
 
   after(async () => {
-    client.close();
     await running.stop();
   });
 

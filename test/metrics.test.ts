@@ -3,8 +3,8 @@ import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { after, before, describe, it } from "node:test";
 import { create } from "@bufbuild/protobuf";
-import { credentials, status } from "@grpc/grpc-js";
-import { GreeterClient } from "../api/helloworld/v1/greeter_grpc.js";
+import { status } from "@grpc/grpc-js";
+import type { GreeterClient } from "../api/helloworld/v1/greeter_grpc.js";
 import { HelloRequestSchema } from "../api/helloworld/v1/greeter_pb.js";
 import { type RunningApp, startApp } from "./support/app.js";
 import { call, callError } from "./support/grpc.js";
@@ -69,7 +69,7 @@ describe("Prometheus metrics over real sockets", () => {
 
   before(async () => {
     running = await startApp();
-    client = new GreeterClient(running.grpcAddress, credentials.createInsecure());
+    client = running.client;
     for (let i = 0; i < N; i++) assert.equal((await fetch(`${running.httpURL}/helloworld/http${i}`)).status, 200);
     for (let i = 0; i < M; i++) await call((cb) => client.sayHello(create(HelloRequestSchema, { name: `grpc${i}` }), cb));
     const notFound = await fetch(`${running.httpURL}/v1/greeters/999`);
@@ -85,7 +85,6 @@ describe("Prometheus metrics over real sockets", () => {
   });
 
   after(async () => {
-    client.close();
     await running.stop();
   });
 

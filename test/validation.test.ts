@@ -3,11 +3,11 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { create, fromBinary, toJson } from "@bufbuild/protobuf";
 import { type Any, anyUnpack } from "@bufbuild/protobuf/wkt";
-import { credentials, type ServiceError, status } from "@grpc/grpc-js";
+import { type ServiceError, status } from "@grpc/grpc-js";
 import { findError, STATUS_DETAILS_KEY } from "@kratos-ts/kratos/errors";
 import { BadRequestSchema, ErrorInfoSchema } from "@kratos-ts/kratos/gen/google/rpc/error_details_pb.js";
 import { StatusSchema } from "@kratos-ts/kratos/gen/google/rpc/status_pb.js";
-import { GreeterClient } from "../api/helloworld/v1/greeter_grpc.js";
+import type { GreeterClient } from "../api/helloworld/v1/greeter_grpc.js";
 import {
   type CreateGreeterReply,
   CreateGreeterRequestSchema,
@@ -39,11 +39,10 @@ describe("validation of greeter.proto's rules over real sockets", () => {
 
   before(async () => {
     running = await startApp();
-    client = new GreeterClient(running.grpcAddress, credentials.createInsecure());
+    client = running.client;
   });
 
   after(async () => {
-    client.close();
     await running.stop();
   });
 

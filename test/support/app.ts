@@ -1,10 +1,12 @@
 import "reflect-metadata";
+import { credentials } from "@grpc/grpc-js";
 import type { App } from "@kratos-ts/kratos";
 import { type Logger, newLogger } from "@kratos-ts/kratos/log";
 import { LogCapture } from "@kratos-ts/kratos/testing";
 import { GRPCServer } from "@kratos-ts/kratos/transport/grpc";
 import { HTTPServer } from "@kratos-ts/kratos/transport/http";
 import type { DependencyContainer } from "tsyringe";
+import { GreeterClient } from "../../api/helloworld/v1/greeter_grpc.js";
 import { wireApp } from "../../cmd/helloworld/wire.js";
 import { Bootstrap } from "../../internal/conf/conf.js";
 
@@ -15,6 +17,8 @@ export interface RunningApp {
   httpURL: string;
   /** 127.0.0.1:<port> */
   grpcAddress: string;
+  /** A Greeter client on grpcAddress, closed by stop. */
+  client: GreeterClient;
   logs: LogCapture;
   logger: Logger;
   /** Resolves when run() has returned. */
@@ -35,15 +39,19 @@ export async function startApp(config: Record<string, unknown> = {}): Promise<Ru
   const { app, cleanup, container } = wireApp(bc, logger);
   const done = app.run().finally(cleanup);
   await app.started;
+  const grpcAddress = container.resolve(GRPCServer).address;
+  const client = new GreeterClient(grpcAddress, credentials.createInsecure());
   return {
     app,
     container,
     httpURL: `http://${container.resolve(HTTPServer).address}`,
-    grpcAddress: container.resolve(GRPCServer).address,
+    grpcAddress,
+    client,
     logs,
     logger,
     done,
     async stop() {
+      client.close();
       app.stop();
       await done;
     },
