@@ -7,7 +7,7 @@ import type { GreeterClient } from "../api/helloworld/v1/greeter_grpc.js";
 import { type HelloReply, HelloRequestSchema } from "../api/helloworld/v1/greeter_pb.js";
 import { type RunningApp, startApp } from "./support/app.js";
 import { call, callError } from "./support/grpc.js";
-import { TcpProxy } from "./support/proxy.js";
+import { proxyDatabase, type TcpProxy } from "./support/proxy.js";
 
 const servers = [
   { driver: "postgres", url: process.env.TEST_POSTGRES_URL, env: "TEST_POSTGRES_URL" },
@@ -27,13 +27,10 @@ for (const { driver, url, env } of servers) {
     let client: GreeterClient;
 
     before(async () => {
-      const target = new URL(url ?? "");
-      proxy = new TcpProxy(target.hostname, Number(target.port));
-      const through = new URL(target);
-      through.hostname = "127.0.0.1";
-      through.port = String(await proxy.start());
+      let source: string;
+      ({ proxy, source } = await proxyDatabase(url ?? ""));
       // A short deadline, so that the test of a hanging database answers quickly.
-      running = await startApp({ data: { database: { driver, source: through.href } }, server: { http: { timeout: "300ms" }, grpc: { timeout: "300ms" } } });
+      running = await startApp({ data: { database: { driver, source } }, server: { http: { timeout: "300ms" }, grpc: { timeout: "300ms" } } });
       client = running.client;
     });
     after(async () => {

@@ -17,7 +17,7 @@ import { GreeterClient } from "../api/helloworld/v1/greeter_grpc.js";
 import { type HelloReply, HelloRequestSchema } from "../api/helloworld/v1/greeter_pb.js";
 import { call } from "./support/grpc.js";
 import { type ChildProc, childEnv, killAll, listeningPort, startNode } from "./support/process.js";
-import { TcpProxy } from "./support/proxy.js";
+import { proxyDatabase } from "./support/proxy.js";
 import { repoRoot } from "./support/repo.js";
 
 const root = pathToFileURL(`${repoRoot()}/`);
@@ -91,14 +91,10 @@ describe("helloworld binary: gRPC health at SIGTERM", () => {
   if (skip) console.log(`notice: ${skip}`);
 
   it("sends NOT_SERVING while a call is in flight, then still answers that call before it exits 0", { ...T, skip }, async () => {
-    const target = new URL(url ?? "");
-    const proxy = new TcpProxy(target.hostname, Number(target.port));
-    const through = new URL(target);
-    through.hostname = "127.0.0.1";
-    through.port = String(await proxy.start());
+    const { proxy, source } = await proxyDatabase(url ?? "");
     const proc = startHelloworld({
       HELLOWORLD_DATA_DATABASE_DRIVER: "postgres",
-      HELLOWORLD_DATA_DATABASE_SOURCE: through.href,
+      HELLOWORLD_DATA_DATABASE_SOURCE: source,
       HELLOWORLD_SERVER_GRPC_TIMEOUT: "15s",
     });
     const address = `127.0.0.1:${await grpcPort(proc)}`;

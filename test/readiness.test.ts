@@ -12,7 +12,7 @@ import {
 } from "@kratos-ts/kratos/gen/grpc/health/v1/health_pb.js";
 import { definitionOf } from "@kratos-ts/kratos/transport/grpc";
 import { type RunningApp, startApp } from "./support/app.js";
-import { TcpProxy } from "./support/proxy.js";
+import { proxyDatabase, type TcpProxy } from "./support/proxy.js";
 
 interface HealthClient {
   check(req: HealthCheckRequest, cb: (err: ServiceError | null, res?: HealthCheckResponse) => void): unknown;
@@ -77,12 +77,9 @@ for (const { driver, url, env } of servers) {
     let client: HealthClient;
 
     before(async () => {
-      const target = new URL(url ?? "");
-      proxy = new TcpProxy(target.hostname, Number(target.port));
-      const through = new URL(target);
-      through.hostname = "127.0.0.1";
-      through.port = String(await proxy.start());
-      running = await startApp({ data: { database: { driver, source: through.href } } });
+      let source: string;
+      ({ proxy, source } = await proxyDatabase(url ?? ""));
+      running = await startApp({ data: { database: { driver, source } } });
       client = healthClient(running.grpcAddress);
     });
     after(async () => {

@@ -73,3 +73,13 @@ function forward([client, upstream]: [Socket, Socket]): void {
   client.resume();
   upstream.resume();
 }
+
+/** proxyDatabase starts a TcpProxy in front of the database a URL names and returns it with the URL through it. */
+export async function proxyDatabase(url: string): Promise<{ proxy: TcpProxy; source: string }> {
+  const target = new URL(url);
+  const proxy = new TcpProxy(target.hostname, Number(target.port));
+  const through = new URL(target);
+  through.hostname = "127.0.0.1";
+  through.port = String(await proxy.start());
+  return { proxy, source: through.href };
+}
