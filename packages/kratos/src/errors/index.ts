@@ -4,4 +4,4 @@ export { ErrCanceled, ErrDeadlineExceeded, untilAborted } from "./abort.js";
 export { CLIENT_CLOSED, fromGRPCCode, OK_CODE, toGRPCCode, UNKNOWN_CODE, UNKNOWN_REASON } from "./codes.js";
 export * from "./errors.js";
 export { fromServiceError, readServiceError, STATUS_DETAILS_KEY, toGRPCStatus } from "./grpc.js";
-export { ErrUnknownRequest, type FailedRequest, publicError } from "./public.js";
+export { answerOf, ErrUnknownRequest, type FailedRequest, messageOf, publicError } from "./public.js";

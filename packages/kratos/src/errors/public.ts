@@ -4,6 +4,24 @@ import { findError, KratosError } from "./errors.js";
 /** The error a client sees when a handler fails in a way it did not mean to. */
 export const ErrUnknownRequest = new KratosError(500, "UNKNOWN", "unknown request error");
 
+/**
+ * answerOf is the error a client is answered with for err: a KratosError (or a status a gRPC client received)
+ * as it is, anything else the 500 UNKNOWN of a bug. Middleware inside recovery use it to log and count what
+ * the client gets, before recovery has turned a bug into that answer.
+ */
+export function answerOf(err: unknown): KratosError {
+  return findError(err) ?? ErrUnknownRequest;
+}
+
+/**
+ * messageOf is err's message for a log line or a one-line report: a driver's AggregateError with an empty
+ * message (pg's refused connection) says why through its parts, and a bare non-Error value as itself.
+ */
+export function messageOf(err: unknown): string {
+  if (err instanceof AggregateError && !err.message) return err.errors.map(messageOf).join("; ");
+  return err instanceof Error ? err.message || err.name : String(err);
+}
+
 /** Where a request failed, for the log line of an unexpected error. */
 export interface FailedRequest {
   kind: string;
@@ -21,6 +39,6 @@ export interface FailedRequest {
 export function publicError(err: unknown, logger: Logger, where: FailedRequest): KratosError {
   const found = findError(err);
   if (found) return found;
-  logger.error({ err, kind: where.kind, operation: where.operation }, `panic recovered: ${err instanceof Error ? err.message : String(err)}`);
+  logger.error({ err, kind: where.kind, operation: where.operation }, `panic recovered: ${messageOf(err)}`);
   return ErrUnknownRequest.withCause(err);
 }

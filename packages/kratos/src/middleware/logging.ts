@@ -1,6 +1,5 @@
 import { type DescField, type DescMessage, type JsonObject, type JsonValue, type Message, toJson } from "@bufbuild/protobuf";
-import { findError } from "../errors/errors.js";
-import { ErrUnknownRequest } from "../errors/public.js";
+import { answerOf, messageOf } from "../errors/public.js";
 import type { Logger } from "../log/logger.js";
 import type { Middleware } from "./middleware.js";
 
@@ -37,7 +36,7 @@ export function logging(logger: Logger): Middleware {
     } catch (err) {
       if (logger.isLevelEnabled("error")) {
         // What the client gets: a handler's bug (not a KratosError) is the 500 UNKNOWN recovery makes of it.
-        const e = findError(err) ?? ErrUnknownRequest;
+        const e = answerOf(err);
         logger.error(
           {
             kind: "server",
@@ -70,7 +69,7 @@ function argsOf(schema: DescMessage, req: unknown): JsonValue {
     if (plan && json !== null && typeof json === "object" && !Array.isArray(json)) redact(plan, json);
     return json;
   } catch (err) {
-    return `[unloggable: ${err instanceof Error ? err.message : String(err)}]`;
+    return `[unloggable: ${messageOf(err)}]`;
   }
 }
 

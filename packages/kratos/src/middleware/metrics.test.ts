@@ -35,7 +35,7 @@ describe("metrics middleware", () => {
     assert.deepEqual(await counts(registry), {
       [`grpc ${op} 200 `]: 2,
       [`grpc ${op} 404 USER_NOT_FOUND`]: 1,
-      [`grpc ${op} 500 `]: 1,
+      [`grpc ${op} 500 UNKNOWN`]: 1,
       [`http ${op} 200 `]: 1,
     });
     const seconds = await registry.getSingleMetric("server_requests_seconds")?.get();

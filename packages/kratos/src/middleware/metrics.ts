@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
-import { fromError } from "../errors/errors.js";
+import { answerOf } from "../errors/public.js";
 import type { Middleware } from "./middleware.js";
 
 /** The buckets of server_requests_seconds, in seconds: 5 ms to 10 s. */
@@ -82,11 +82,12 @@ function instruments(opts: MetricsOptions): Instruments {
 }
 
 /**
- * metrics counts every request by kind, operation, code (200 on success, else the KratosError's HTTP-style
- * code) and reason, times it, and tracks the requests in flight, as Kratos's metrics.Server does. Both
- * transports' servers may take it with the same registry: the metrics are registered once.
+ * metrics counts every request by kind, operation, code and reason (200 and "" on success, else the code and
+ * reason the client is answered with, 500 UNKNOWN for a bug), times it, and tracks the requests in flight, as
+ * Kratos's metrics.Server does. Both transports' servers may take it with the same registry: the metrics are
+ * registered once.
  *
- * Put it after recovery, so a panic is counted as the 500 the client gets, and before validate, so the 400s of
+ * Put it after recovery, so a panic is counted as the 500 UNKNOWN the client gets, and before validate, so the 400s of
  * validation are counted too.
  *
  * @example
@@ -104,7 +105,8 @@ export function metrics(opts: Registry | MetricsOptions): Middleware {
       s.ok++;
       return reply;
     } catch (err) {
-      const { code, reason } = fromError(err);
+      // Counted as the client is answered: a handler's bug is the 500 UNKNOWN recovery makes of it.
+      const { code, reason } = answerOf(err);
       const key = `${code} ${reason}`;
       const a = s.answered.get(key);
       if (a) a.n++;
