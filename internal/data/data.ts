@@ -1,3 +1,4 @@
+import { messageOf } from "@kratos-ts/kratos/errors";
 import { LOGGER, type Logger } from "@kratos-ts/kratos/log";
 import { Kysely, Migrator, sql } from "kysely";
 import { inject, injectable } from "tsyringe";
@@ -32,7 +33,7 @@ export class Data {
     }
     if (error) {
       const { driver, source } = this.conf.database;
-      throw new Error(`migrate ${driver} database ${where(driver, source)}: ${describe(error)}`, { cause: error });
+      throw new Error(`migrate ${driver} database ${where(driver, source)}: ${messageOf(error)}`, { cause: error });
     }
   }
 
@@ -47,8 +48,6 @@ export class Data {
     });
     try {
       await Promise.race([sql`select 1`.execute(this.db), expired]);
-    } catch (err) {
-      throw new Error(describe(err), { cause: err });
     } finally {
       clearTimeout(timer);
     }
@@ -59,10 +58,4 @@ export class Data {
     this.log.info("closing the data resources");
     await this.db.destroy();
   }
-}
-
-// pg reports a refused connection as an AggregateError with an empty message; its parts say why.
-function describe(err: unknown): string {
-  if (err instanceof AggregateError && !err.message) return err.errors.map(describe).join("; ");
-  return err instanceof Error ? err.message : String(err);
 }

@@ -1,3 +1,5 @@
+import { messageOf } from "../errors/public.js";
+
 /** A readiness check: resolves when the dependency answers, rejects with the reason when it does not. */
 export type Check = (signal: AbortSignal) => Promise<unknown>;
 
@@ -95,18 +97,13 @@ async function runCheck(check: Check, timeout: number): Promise<string | undefin
     return await Promise.race([
       check(abort.signal).then(
         () => undefined,
-        (err: unknown) => describe(err),
+        (err: unknown) => messageOf(err),
       ),
       expired,
     ]);
   } finally {
     clearTimeout(timer);
   }
-}
-
-function describe(err: unknown): string {
-  if (err instanceof AggregateError && !err.message) return err.errors.map(describe).join("; ");
-  return err instanceof Error ? err.message || err.name : String(err);
 }
 
 function sameResult(a: ReadinessResult, b: ReadinessResult): boolean {
