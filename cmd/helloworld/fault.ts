@@ -1,4 +1,5 @@
 import type { App } from "@kratos-ts/kratos";
+import { messageOf } from "@kratos-ts/kratos/errors";
 import type { Logger } from "@kratos-ts/kratos/log";
 
 /**
@@ -9,7 +10,7 @@ import type { Logger } from "@kratos-ts/kratos/log";
 export function stopOnProcessFault(app: App, logger: Logger): { error?: Error } {
   const fault: { error?: Error } = {};
   const on = (what: string) => (err: unknown) => {
-    const message = err instanceof Error ? err.message : String(err);
+    const message = messageOf(err);
     logger.error({ err }, `${what}: ${message}, stopping`);
     fault.error ??= new Error(`${what}: ${message}`);
     app.stop();

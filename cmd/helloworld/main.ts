@@ -1,5 +1,6 @@
 import "reflect-metadata";
 import { loadConfig } from "@kratos-ts/kratos/config";
+import { messageOf } from "@kratos-ts/kratos/errors";
 import { flushLogger, flushLoggerSync, type Logger, newLogger } from "@kratos-ts/kratos/log";
 import { Bootstrap, ENV_PREFIX } from "../../internal/conf/conf.js";
 import { stopOnProcessFault } from "./fault.js";
@@ -37,29 +38,19 @@ async function main(): Promise<void> {
   try {
     bc = loadConfig(flags.conf, { schema: Bootstrap, envPrefix: ENV_PREFIX });
   } catch (err) {
-    fail((err as Error).message);
+    fail(messageOf(err));
   }
   logger = newLogger({ id, name: Name, version: Version, level: bc.log.level, format: bc.log.format, caller: bc.log.caller });
   const { app, migrate, cleanup } = wireApp(bc, logger);
-  if (flags.migrate) {
-    try {
-      await migrate();
-    } catch (err) {
-      process.stderr.write(`${Name}: ${(err as Error).message}\n`);
-      process.exitCode = 1;
-    } finally {
-      await cleanup();
-      await flushLogger(logger);
-    }
-    return;
-  }
-  const fault = stopOnProcessFault(app, logger);
+  // -migrate runs the migrations alone; otherwise the app serves until a signal, or a fault, stops it.
+  const fault = flags.migrate ? undefined : stopOnProcessFault(app, logger);
   let exitCode = 0;
   try {
-    await app.run();
-    if (fault.error) throw fault.error;
+    if (flags.migrate) await migrate();
+    else await app.run();
+    if (fault?.error) throw fault.error;
   } catch (err) {
-    process.stderr.write(`${Name}: ${(err as Error).message}\n`);
+    process.stderr.write(`${Name}: ${messageOf(err)}\n`);
     exitCode = 1;
   } finally {
     await cleanup();
@@ -68,4 +59,4 @@ async function main(): Promise<void> {
   process.exit(exitCode);
 }
 
-main().catch((err: unknown) => fail(err instanceof Error ? err.message : String(err)));
+main().catch((err: unknown) => fail(messageOf(err)));
