@@ -275,8 +275,13 @@ describe("helloworld binary: the database", () => {
     assert.equal(countOf(file, "kratos"), 3);
   });
 
+  // Two replicas racing on a new file lost the race about one time in six before transactions began IMMEDIATE;
+  // three races at once make a regression show up in most runs.
   it("-migrate brings a new database up to date and exits 0; two at once apply each migration once", T, async () => {
-    const file = join(dir, "migrate.db");
+    await Promise.all(["migrate-a.db", "migrate-b.db", "migrate-c.db"].map((name) => migrateTwiceAtOnce(join(dir, name))));
+  });
+
+  async function migrateTwiceAtOnce(file: string): Promise<void> {
     const procs = [0, 1].map(() => startHelloworld(["-conf", configsDir, "-migrate"], { ...ephemeral, HELLOWORLD_DATA_DATABASE_SOURCE: file }));
     const exits = await Promise.all(procs.map((p) => p.exited));
     for (const [i, exit] of exits.entries()) {
@@ -292,7 +297,7 @@ describe("helloworld binary: the database", () => {
       ["closing the data resources", "closing the data resources"],
     );
     assert.equal(countOf(file, "kratos"), undefined, "the greeters table exists and is empty");
-  });
+  }
 
   for (const driver of ["postgres", "mysql"] as const) {
     it(

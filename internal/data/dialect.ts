@@ -1,7 +1,19 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import type { Logger } from "@kratos-ts/kratos/log";
-import { type Dialect, type DialectAdapter, type Kysely, type MigrationLockOptions, MysqlDialect, PostgresDialect, SqliteAdapter, SqliteDialect } from "kysely";
+import {
+  CompiledQuery,
+  type DatabaseConnection,
+  type Dialect,
+  type DialectAdapter,
+  type Driver as KyselyDriver,
+  MysqlDialect,
+  PostgresDialect,
+  SqliteAdapter,
+  SqliteDialect,
+  type SqliteDialectConfig,
+  SqliteDriver,
+} from "kysely";
 import { createPool } from "mysql2";
 import pg from "pg";
 import { openSqlite } from "./sqlite.js";
@@ -50,9 +62,10 @@ function open(driver: Driver, source: string, log: Logger): Opened {
     case "sqlite": {
       if (source !== ":memory:") mkdirSync(dirname(source), { recursive: true });
       const db = openSqlite(source);
-      // WAL lets readers run beside the writer; a busy file waits for its lock instead of failing at once.
-      db.exec("PRAGMA journal_mode = WAL");
+      // A busy file waits for its lock instead of failing at once, from the first statement on: switching to WAL
+      // (which lets readers run beside the writer) itself needs the lock another replica may be holding.
       db.exec("PRAGMA busy_timeout = 5000");
+      db.exec("PRAGMA journal_mode = WAL");
       return { dialect: new LockingSqliteDialect({ database: db }) };
     }
     case "postgres": {
@@ -71,34 +84,37 @@ function open(driver: Driver, source: string, log: Logger): Opened {
 }
 
 /**
- * Kysely assumes one process per SQLite file and takes no migration lock; two replicas on one file would both
- * migrate. Here migrations run in a transaction (SQLite's DDL is transactional) whose first statement writes the
- * lock row, so the second replica waits for the first one's commit (busy_timeout) and then finds nothing to do.
+ * Kysely assumes one process per SQLite file: its migration lock is a no-op there, and a deferred `begin` that
+ * reads and then writes fails at once with "database is locked" when another process wrote in between. Here every
+ * transaction begins IMMEDIATE, taking the write lock first (waiting busy_timeout for it), and migrations run in
+ * one such transaction (SQLite's DDL is transactional): a second replica waits for the first one's commit and
+ * then finds nothing to do.
  */
-class LockingSqliteAdapter extends SqliteAdapter {
-  override get supportsTransactionalDdl(): boolean {
-    return true;
+class LockingSqliteDialect extends SqliteDialect {
+  readonly #config: SqliteDialectConfig;
+
+  constructor(config: SqliteDialectConfig) {
+    super(config);
+    this.#config = config;
   }
 
-  override async acquireMigrationLock(db: Kysely<unknown>, opt: MigrationLockOptions): Promise<void> {
-    await (db as Kysely<Record<string, { id: string; is_locked: number }>>)
-      .updateTable(opt.lockTable)
-      .set({ is_locked: 1 })
-      .where("id", "=", opt.lockRowId)
-      .execute();
+  override createAdapter(): DialectAdapter {
+    return new TransactionalDdlSqliteAdapter();
   }
 
-  override async releaseMigrationLock(db: Kysely<unknown>, opt: MigrationLockOptions): Promise<void> {
-    await (db as Kysely<Record<string, { id: string; is_locked: number }>>)
-      .updateTable(opt.lockTable)
-      .set({ is_locked: 0 })
-      .where("id", "=", opt.lockRowId)
-      .execute();
+  override createDriver(): KyselyDriver {
+    return new ImmediateSqliteDriver(this.#config);
   }
 }
 
-class LockingSqliteDialect extends SqliteDialect {
-  override createAdapter(): DialectAdapter {
-    return new LockingSqliteAdapter();
+class TransactionalDdlSqliteAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true;
+  }
+}
+
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw("begin immediate"));
   }
 }
