@@ -4,10 +4,11 @@ import "reflect-metadata";
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { create } from "@bufbuild/protobuf";
-import { credentials, status } from "@grpc/grpc-js";
+import { credentials, Metadata, status } from "@grpc/grpc-js";
 import { newLogger } from "@kratos-ts/kratos/log";
-import { logging } from "@kratos-ts/kratos/middleware";
-import { LogCapture, type LogLine } from "@kratos-ts/kratos/testing";
+import { logging, tracing } from "@kratos-ts/kratos/middleware";
+import { LogCapture, type LogLine, SpanCapture } from "@kratos-ts/kratos/testing";
+import { SpanStatusCode } from "@opentelemetry/api";
 import type { GreeterClient } from "../api/helloworld/v1/greeter_grpc.js";
 import { type HelloReply, HelloRequestSchema } from "../api/helloworld/v1/greeter_pb.js";
 import { EchoClient } from "./api/echo/v1/echo_grpc.js";
@@ -16,21 +17,38 @@ import { type RunningApp, startApp } from "./support/app.js";
 import { type EchoServers, startEchoServers } from "./support/echo.js";
 import { call, callError } from "./support/grpc.js";
 
-const service = { "service.id": "test-host", "service.name": "helloworld", "service.version": "test", "trace.id": "", "span.id": "" };
+const service = { "service.id": "test-host", "service.name": "helloworld", "service.version": "test" };
+
+// A caller's span, as a W3C traceparent: the server's span is its child, in the same trace.
+const callerTraceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+const traceparent = `00-${callerTraceId}-00f067aa0ba902b7-01`;
 
 /** accessLines are the lines the logging middleware wrote. */
 function accessLines(logs: LogCapture): LogLine[] {
   return logs.lines.filter((l) => l.kind === "server");
 }
 
-/** withoutTime drops ts and latency, after checking latency is a number of seconds ≥ 0 (and under 5 s here). */
+/**
+ * withoutTime drops ts and latency, after checking latency is a number of seconds ≥ 0 (and under 5 s here),
+ * and the server span's id, after checking it is one: 16 hex digits, not the caller's.
+ */
 function withoutTime(line: LogLine | undefined): Record<string, unknown> {
   assert.ok(line, "an access line");
-  const { ts, latency, ...rest } = line;
+  const { ts, latency, "span.id": spanId, ...rest } = line;
   assert.equal(typeof ts, "string");
   assert.equal(typeof latency, "number", JSON.stringify(line));
   assert.ok((latency as number) >= 0 && (latency as number) < 5, String(latency));
+  assert.match(String(spanId), /^[0-9a-f]{16}$/);
+  assert.notEqual(spanId, "00f067aa0ba902b7");
   return rest;
+}
+
+/** newTrace checks a line's trace.id is a new trace's (32 hex digits, not the caller's), and returns it. */
+function newTrace(line: LogLine | undefined): string {
+  const id = String(line?.["trace.id"]);
+  assert.match(id, /^[0-9a-f]{32}$/);
+  assert.notEqual(id, callerTraceId);
+  return id;
 }
 
 describe("the access log of the helloworld app over real sockets", () => {
@@ -44,18 +62,20 @@ describe("the access log of the helloworld app over real sockets", () => {
     await running.stop();
   });
 
-  it("SayHello over HTTP is exactly one INFO line with the Kratos fields", async () => {
+  it("SayHello over HTTP with a traceparent is exactly one INFO line with the Kratos fields, in the caller's trace", async () => {
     const before = running.logs.lines.length;
-    const res = await fetch(`${running.httpURL}/helloworld/kratos`);
+    const res = await fetch(`${running.httpURL}/helloworld/kratos`, { headers: { traceparent } });
     assert.equal(await res.text(), '{"message":"Hello kratos"}');
     const lines = running.logs.lines.slice(before);
     assert.deepEqual(
       lines.map((l) => l.msg),
       ["CreateGreeter: kratos", "access"],
     );
+    assert.equal(lines[0]?.["span.id"], lines[1]?.["span.id"], "biz logs in the request's span");
     assert.deepEqual(withoutTime(lines[1]), {
       level: "INFO",
       ...service,
+      "trace.id": callerTraceId,
       kind: "server",
       component: "http",
       operation: "/helloworld.v1.Greeter/SayHello",
@@ -66,18 +86,22 @@ describe("the access log of the helloworld app over real sockets", () => {
     });
   });
 
-  it("SayHello over gRPC is exactly one INFO line with component grpc", async () => {
+  it("SayHello over gRPC with a traceparent is exactly one INFO line with component grpc, in the caller's trace", async () => {
     const before = running.logs.lines.length;
-    const reply = await call<HelloReply>((cb) => client.sayHello(create(HelloRequestSchema, { name: "grpc" }), cb));
+    const md = new Metadata();
+    md.set("traceparent", traceparent);
+    const reply = await call<HelloReply>((cb) => client.sayHello(create(HelloRequestSchema, { name: "grpc" }), md, cb));
     assert.equal(reply.message, "Hello grpc");
     const lines = running.logs.lines.slice(before);
     assert.deepEqual(
       lines.map((l) => l.msg),
       ["CreateGreeter: grpc", "access"],
     );
+    assert.equal(lines[0]?.["span.id"], lines[1]?.["span.id"], "biz logs in the request's span");
     assert.deepEqual(withoutTime(lines[1]), {
       level: "INFO",
       ...service,
+      "trace.id": callerTraceId,
       kind: "server",
       component: "grpc",
       operation: "/helloworld.v1.Greeter/SayHello",
@@ -88,7 +112,7 @@ describe("the access log of the helloworld app over real sockets", () => {
     });
   });
 
-  it("GET /v1/greeters/999 is one ERROR line with 404 USER_NOT_FOUND and no stack", async () => {
+  it("GET /v1/greeters/999 is one ERROR line with 404 USER_NOT_FOUND and no stack, in a new trace", async () => {
     const before = running.logs.lines.length;
     const res = await fetch(`${running.httpURL}/v1/greeters/999`);
     assert.equal(res.status, 404);
@@ -98,6 +122,7 @@ describe("the access log of the helloworld app over real sockets", () => {
     assert.deepEqual(withoutTime(lines[0]), {
       level: "ERROR",
       ...service,
+      "trace.id": newTrace(lines[0]),
       kind: "server",
       component: "http",
       operation: "/helloworld.v1.Greeter/GetGreeter",
@@ -117,6 +142,7 @@ describe("the access log of the helloworld app over real sockets", () => {
     assert.deepEqual(withoutTime(lines[0]), {
       level: "ERROR",
       ...service,
+      "trace.id": newTrace(lines[0]),
       kind: "server",
       component: "http",
       operation: "/helloworld.v1.Greeter/GetGreeter",
@@ -152,10 +178,11 @@ describe("log.access: false", () => {
 describe("the access line of a handler's bug, and of a field marked debug_redact, on both transports", () => {
   const logs = new LogCapture();
   const logger = newLogger({ id: "test-host", name: "helloworld", version: "test", destination: logs });
+  const spans = new SpanCapture();
   let s: EchoServers;
   let client: EchoClient;
   before(async () => {
-    s = await startEchoServers(logger, { middleware: [logging(logger)] });
+    s = await startEchoServers(logger, { middleware: [tracing({ tracerProvider: spans.provider }), logging(logger)] });
     client = new EchoClient(s.grpcAddress, credentials.createInsecure());
   });
   after(async () => {
@@ -167,6 +194,7 @@ describe("the access line of a handler's bug, and of a field marked debug_redact
     assert.deepEqual(rest, {
       level: "ERROR",
       ...service,
+      "trace.id": newTrace(line),
       kind: "server",
       component,
       operation: "/echo.v1.Echo/Fail",
@@ -177,6 +205,26 @@ describe("the access line of a handler's bug, and of a field marked debug_redact
     });
     assert.deepEqual([err?.type, err?.message], ["TypeError", "secret internal detail"]);
     assert.match(err?.stack ?? "", /^TypeError: secret internal detail\n {4}at EchoService\.fail .*support\/echo\.(js|ts):\d+/);
+    // The server span failed with the code the client got, and holds the bug itself for whoever reads traces.
+    const span = spans.ended().at(-1);
+    assert.deepEqual(
+      {
+        ids: [span?.spanContext().traceId, span?.spanContext().spanId],
+        name: span?.name,
+        status: span?.status,
+        code: span?.attributes[component === "http" ? "http.response.status_code" : "rpc.grpc.status_code"],
+        errorType: span?.attributes["error.type"],
+        exception: span?.events.map((e) => [e.name, e.attributes?.["exception.type"], e.attributes?.["exception.message"]]),
+      },
+      {
+        ids: [line?.["trace.id"], line?.["span.id"]],
+        name: "/echo.v1.Echo/Fail",
+        status: { code: SpanStatusCode.ERROR, message: "unknown request error" },
+        code: component === "http" ? 500 : status.INTERNAL,
+        errorType: "UNKNOWN",
+        exception: [["exception", "TypeError", "secret internal detail"]],
+      },
+    );
   };
 
   it("over HTTP: ERROR, 500 UNKNOWN, with the bug's stack; recovery's own line follows", async () => {
@@ -210,6 +258,7 @@ describe("the access line of a handler's bug, and of a field marked debug_redact
     assert.deepEqual(withoutTime(line), {
       level: "INFO",
       ...service,
+      "trace.id": newTrace(line),
       kind: "server",
       component,
       operation: "/echo.v1.Echo/Fail",

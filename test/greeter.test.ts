@@ -89,8 +89,10 @@ describe("the helloworld app over real sockets", () => {
     assert.equal(line.level, "INFO");
     assert.match(String(line.ts), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     assert.equal(line["service.name"], "helloworld");
-    assert.equal(line["trace.id"], "");
-    assert.equal(line["span.id"], "");
+    // The request's new trace and its server span, on the access line too.
+    assert.match(`${line["trace.id"]} ${line["span.id"]}`, /^[0-9a-f]{32} [0-9a-f]{16}$/);
+    const access = await running.logs.waitFor((l) => l.msg === "access" && (l.args as { name?: string }).name === "logcheck");
+    assert.deepEqual([access["trace.id"], access["span.id"]], [line["trace.id"], line["span.id"]]);
   });
 
   it("answers an unknown route with 404 in the Kratos error JSON", async () => {

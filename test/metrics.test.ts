@@ -8,6 +8,7 @@ import type { GreeterClient } from "../api/helloworld/v1/greeter_grpc.js";
 import { HelloRequestSchema } from "../api/helloworld/v1/greeter_pb.js";
 import { type RunningApp, startApp } from "./support/app.js";
 import { call, callError } from "./support/grpc.js";
+import { type Sample, samples, value } from "./support/metrics.js";
 import { findTool } from "./support/tools.js";
 
 const promparse = findTool("promparse");
@@ -15,33 +16,6 @@ if (!promparse) console.log("notice: promparse not built (no Go on this machine,
 
 const SAY_HELLO = "/helloworld.v1.Greeter/SayHello";
 const GET_GREETER = "/helloworld.v1.Greeter/GetGreeter";
-
-/** A sample of the text format: name, labels and value; label values here hold no quote, backslash or comma. */
-interface Sample {
-  name: string;
-  labels: Record<string, string>;
-  value: number;
-}
-
-function samples(text: string): Sample[] {
-  return text
-    .split("\n")
-    .filter((line) => line && !line.startsWith("#"))
-    .map((line) => {
-      const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-      assert.ok(m, `not a sample line: ${line}`);
-      const labels = Object.fromEntries([...(m[2] ?? "").matchAll(/([a-zA-Z_]\w*)="([^"]*)"/g)].map((l) => [l[1], l[2]]));
-      return { name: m[1] as string, labels, value: Number(m[3]) };
-    });
-}
-
-/** value returns the one sample named name whose labels are exactly labels. */
-function value(all: Sample[], name: string, labels: Record<string, string>): number | undefined {
-  const want = JSON.stringify(Object.entries(labels).sort());
-  const found = all.filter((s) => s.name === name && JSON.stringify(Object.entries(s.labels).sort()) === want);
-  assert.ok(found.length <= 1, `${name} ${want} appears ${found.length} times`);
-  return found[0]?.value;
-}
 
 /** parse runs Prometheus's own text parser (expfmt) over text; it resolves with the metric families by name. */
 function parse(text: string): Promise<Record<string, { type: string; metrics: Array<{ labels: Record<string, string>; value: string }> }>> {

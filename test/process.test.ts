@@ -13,6 +13,7 @@ import { credentials, type ServiceError, status } from "@grpc/grpc-js";
 import { openSqlite } from "../internal/data/sqlite.js";
 import { EchoClient } from "./api/echo/v1/echo_grpc.js";
 import { type EchoReply, FailRequestSchema } from "./api/echo/v1/echo_pb.js";
+import { OTLPReceiver } from "./support/otlp.js";
 import { type ChildLine, type ChildProc, childEnv, dial, killAll, listeningPort, startNode } from "./support/process.js";
 import { repoRoot } from "./support/repo.js";
 
@@ -46,13 +47,17 @@ function served(proc: ChildProc, access: Record<string, unknown>[] = []): string
   return msgs.slice(1);
 }
 
-/** accessLines are the access lines of proc, without ts, latency, service.id and service.version, once those are checked. */
+/**
+ * accessLines are the access lines of proc, without ts, latency, service.id, service.version and the ids of
+ * the request's span, once those are checked.
+ */
 function accessLines(proc: ChildProc): Record<string, unknown>[] {
   return proc.lines
     .filter((l) => l.msg === "access")
     .map((l) => {
-      const { ts, latency, "service.id": sid, "service.version": sver, ...rest } = l;
+      const { ts, latency, "service.id": sid, "service.version": sver, "trace.id": traceId, "span.id": spanId, ...rest } = l;
       assert.equal(typeof ts, "string", JSON.stringify(l));
+      assert.match(`${traceId} ${spanId}`, /^[0-9a-f]{32} [0-9a-f]{16}$/, JSON.stringify(l));
       assert.ok(typeof latency === "number" && latency >= 0, JSON.stringify(l));
       assert.deepEqual([typeof sid, sver], ["string", version], JSON.stringify(l));
       return rest;
@@ -64,8 +69,6 @@ function sayHello(name: string): Record<string, unknown> {
   return {
     level: "INFO",
     "service.name": "helloworld",
-    "trace.id": "",
-    "span.id": "",
     kind: "server",
     component: "http",
     operation: "/helloworld.v1.Greeter/SayHello",
@@ -332,6 +335,39 @@ describe("helloworld binary: the database", () => {
   });
 });
 
+describe("helloworld binary: span export", () => {
+  it("OTEL_EXPORTER_OTLP_ENDPOINT turns export on; a SIGTERM sends the spans still batched before the exit", T, async () => {
+    const receiver = await OTLPReceiver.start();
+    try {
+      const proc = startHelloworld(["-conf", configsDir], { ...ephemeral, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint });
+      const p = await ports(proc);
+      const traceId = "0af7651916cd43dd8448eb211c80319c";
+      const res = await fetch(`http://127.0.0.1:${p.http}/helloworld/kratos`, { headers: { traceparent: `00-${traceId}-b7ad6b7169203331-01` } });
+      assert.equal(await res.text(), '{"message":"Hello kratos"}');
+      // The batch would wait 5 s (OTEL_BSP_SCHEDULE_DELAY) to be sent; the stop sends it at once.
+      proc.signal("SIGTERM");
+      const exit = await proc.exited;
+      assert.deepEqual({ code: exit.code, signal: exit.signal, stderr: proc.stderr }, { code: 0, signal: null, stderr: "" }, proc.transcript());
+      const access = proc.lines.find((l) => l.msg === "access");
+      assert.deepEqual(
+        receiver.spans.map((s) => [
+          s.name,
+          s.traceId,
+          s.parentSpanId === "b7ad6b7169203331" ? "caller" : s.parentSpanId === access?.["span.id"] ? "server" : s.parentSpanId,
+        ]),
+        [
+          ["INSERT greeters", traceId, "server"],
+          ["/helloworld.v1.Greeter/SayHello", traceId, "caller"],
+        ],
+      );
+      assert.equal(receiver.spans[1]?.spanId, access?.["span.id"]);
+      assert.equal(receiver.spans[1]?.resource["service.name"], "helloworld");
+    } finally {
+      await receiver.stop();
+    }
+  });
+});
+
 describe("helloworld binary: flags", () => {
   for (const flag of ["--version", "-version"]) {
     it(`${flag} prints the name and the package.json version and exits 0`, T, async () => {
@@ -394,6 +430,16 @@ describe("helloworld binary: a bad config is one stderr line and exit 1", () => 
     const { HELLOWORLD_SERVER_HTTP_ADDR: _, ...env } = ephemeral;
     const { file, line } = await run("server:\n  http:\n    addr: 8000\n", env);
     assert.equal(line, `helloworld: config: server.http.addr (${file}): expected string, received number`);
+  });
+
+  it("a trace.endpoint that is not an http URL names the key and the file", T, async () => {
+    const { file, line } = await run("trace:\n  endpoint: collector:4318\n");
+    assert.equal(line, `helloworld: config: trace.endpoint (${file}): an http:// or https:// URL, or "" for none`);
+  });
+
+  it("an OTEL_EXPORTER_OTLP_ENDPOINT that is not an http URL names the variable", T, async () => {
+    const { line } = await run("{}\n", { ...ephemeral, OTEL_EXPORTER_OTLP_ENDPOINT: "collector:4318" });
+    assert.equal(line, 'helloworld: tracing: OTEL_EXPORTER_OTLP_ENDPOINT "collector:4318" is not an http or https URL (OTLP/HTTP is the only export)');
   });
 
   it("malformed YAML names the file and the position", T, async () => {

@@ -1,11 +1,13 @@
+import { setTimeout } from "node:timers/promises";
 import { App } from "@kratos-ts/kratos";
 import { Readiness } from "@kratos-ts/kratos/health";
 import { LOGGER, type Logger } from "@kratos-ts/kratos/log";
+import { newTracerProvider, TRACER_PROVIDER } from "@kratos-ts/kratos/tracing";
 import { GRPCServer } from "@kratos-ts/kratos/transport/grpc";
 import { HTTPServer } from "@kratos-ts/kratos/transport/http";
 import { container, type DependencyContainer, instanceCachingFactory } from "tsyringe";
 import { bizProviders } from "../../internal/biz/providers.js";
-import { APP_CONF, type Bootstrap, DATA_CONF, LOG_CONF, SERVER_CONF } from "../../internal/conf/conf.js";
+import { APP_CONF, type Bootstrap, DATA_CONF, LOG_CONF, SERVER_CONF, TRACE_CONF } from "../../internal/conf/conf.js";
 import { Data } from "../../internal/data/data.js";
 import { registerPoolMetrics } from "../../internal/data/metrics.js";
 import { dataProviders } from "../../internal/data/providers.js";
@@ -31,7 +33,10 @@ function newApp(c: DependencyContainer): App {
   });
 }
 
-/** wireApp is the composition root: each layer's providers, then the App; cleanup closes the data resources. */
+/**
+ * wireApp is the composition root: each layer's providers, then the App; cleanup closes the data resources,
+ * then sends the spans still batched.
+ */
 export function wireApp(
   bc: Bootstrap,
   logger: Logger,
@@ -41,7 +46,11 @@ export function wireApp(
   c.register(DATA_CONF, { useValue: bc.data });
   c.register(APP_CONF, { useValue: bc.app });
   c.register(LOG_CONF, { useValue: bc.log });
+  c.register(TRACE_CONF, { useValue: bc.trace });
   c.register(LOGGER, { useValue: logger });
+  // Spans are exported only when trace.endpoint or OTEL_EXPORTER_OTLP_ENDPOINT says where.
+  const tracerProvider = newTracerProvider({ service: { id, name: Name, version: Version }, endpoint: bc.trace.endpoint, logger });
+  c.register(TRACER_PROVIDER, { useValue: tracerProvider });
   dataProviders(c);
   bizProviders(c);
   serviceProviders(c);
@@ -61,5 +70,13 @@ export function wireApp(
   // wrapped in the chain of everything that depends on it.
   const data = c.resolve(Data);
   const app = c.resolve(App);
-  return { app, migrate: () => data.migrate(), cleanup: () => data.close(), container: c };
+  const cleanup = async () => {
+    try {
+      await data.close();
+    } finally {
+      // A collector that does not answer must not hold the exit for the exporter's timeout (10 s).
+      await Promise.race([tracerProvider.shutdown(), setTimeout(2000, undefined, { ref: false })]);
+    }
+  };
+  return { app, migrate: () => data.migrate(), cleanup, container: c };
 }

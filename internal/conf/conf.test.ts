@@ -46,6 +46,7 @@ const defaults: Bootstrap = {
   },
   app: { stop_timeout: 10_000 },
   log: { level: "info", format: "auto", caller: false, access: true },
+  trace: { enabled: true, endpoint: "" },
 };
 
 const levels = '"trace"|"debug"|"info"|"warn"|"error"|"fatal"|"silent"';

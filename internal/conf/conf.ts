@@ -53,12 +53,25 @@ export const Bootstrap = z.strictObject({
       access: z.boolean().prefault(true),
     })
     .prefault({}),
+  trace: z
+    .strictObject({
+      // A server span per request and its ids in every log line it writes; false turns both off.
+      enabled: z.boolean().prefault(true),
+      // Where spans are exported over OTLP/HTTP, e.g. http://otel-collector:4318; "" leaves it to
+      // OTEL_EXPORTER_OTLP_ENDPOINT, and exports nothing when that is unset too.
+      endpoint: z
+        .string()
+        .regex(/^(https?:\/\/.+)?$/, 'an http:// or https:// URL, or "" for none')
+        .prefault(""),
+    })
+    .prefault({}),
 });
 
 export type Bootstrap = z.output<typeof Bootstrap>;
 export type ServerConf = Bootstrap["server"];
 export type DataConf = Bootstrap["data"];
 export type LogConf = Bootstrap["log"];
+export type TraceConf = Bootstrap["trace"];
 
 /** The prefix of the environment variables that override config keys: HELLOWORLD_SERVER_HTTP_ADDR and so on. */
 export const ENV_PREFIX = "HELLOWORLD_";
@@ -67,3 +80,4 @@ export const SERVER_CONF = Symbol("ServerConf");
 export const DATA_CONF = Symbol("DataConf");
 export const APP_CONF = Symbol("AppConf");
 export const LOG_CONF = Symbol("LogConf");
+export const TRACE_CONF = Symbol("TraceConf");

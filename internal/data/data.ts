@@ -1,11 +1,14 @@
 import { messageOf } from "@kratos-ts/kratos/errors";
 import { LOGGER, type Logger } from "@kratos-ts/kratos/log";
+import { TRACER_PROVIDER } from "@kratos-ts/kratos/tracing";
+import type { TracerProvider } from "@opentelemetry/api";
 import { Kysely, Migrator, sql } from "kysely";
 import { inject, injectable } from "tsyringe";
 import { DATA_CONF, type DataConf } from "../conf/conf.js";
-import { dialectOf, type PoolCounts, where } from "./dialect.js";
+import { attributesOf, dialectOf, type PoolCounts, where } from "./dialect.js";
 import { migrations } from "./migrations.js";
 import type { Database } from "./schema.js";
+import { tracedDialect } from "./tracing.js";
 
 /** Data holds the data resources: the database, opened from config, its schema migrated before the servers start. */
 @injectable()
@@ -17,9 +20,11 @@ export class Data {
   constructor(
     @inject(DATA_CONF) readonly conf: DataConf,
     @inject(LOGGER) private readonly log: Logger,
+    @inject(TRACER_PROVIDER) tracerProvider: TracerProvider,
   ) {
-    const { dialect, pool } = dialectOf(conf.database.driver, conf.database.source, log);
-    this.db = new Kysely<Database>({ dialect });
+    const { driver, source } = conf.database;
+    const { dialect, pool } = dialectOf(driver, source, log);
+    this.db = new Kysely<Database>({ dialect: tracedDialect(dialect, tracerProvider.getTracer("helloworld/data"), attributesOf(driver, source)) });
     this.poolCounts = pool;
   }
 

@@ -46,6 +46,19 @@ export function dialectOf(driver: Driver, source: string, log: Logger): Opened {
   }
 }
 
+/** attributesOf is what a database's spans say of it, in OpenTelemetry's terms; never the password. */
+export function attributesOf(driver: Driver, source: string): Record<string, string | number> {
+  const system = { sqlite: "sqlite", postgres: "postgresql", mysql: "mysql" }[driver];
+  if (driver === "sqlite") return { "db.system.name": system, "db.namespace": source };
+  try {
+    const url = new URL(source);
+    const port = Number(url.port || (driver === "postgres" ? 5432 : 3306));
+    return { "db.system.name": system, "db.namespace": url.pathname.slice(1), "server.address": url.hostname, "server.port": port };
+  } catch {
+    return { "db.system.name": system };
+  }
+}
+
 /** where names a database in messages: the file, or the URL's host, port and database, never its password. */
 export function where(driver: Driver, source: string): string {
   if (driver === "sqlite") return source;

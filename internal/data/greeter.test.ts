@@ -4,14 +4,18 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, afterEach, before, beforeEach, describe, it } from "node:test";
+import { runInContext, SPAN_CONTEXT } from "@kratos-ts/kratos/context";
 import { LOGGER, newLogger } from "@kratos-ts/kratos/log";
-import { LogCapture, testContext } from "@kratos-ts/kratos/testing";
+import { LogCapture, SpanCapture, testContext } from "@kratos-ts/kratos/testing";
+import { TRACER_PROVIDER } from "@kratos-ts/kratos/tracing";
+import { SpanKind, SpanStatusCode, TraceFlags } from "@opentelemetry/api";
 import { container } from "tsyringe";
 import { ErrGreeterAlreadyExists, ErrUserNotFound, GREETER_REPO, type GreeterRepo } from "../biz/greeter.js";
 import { Bootstrap, DATA_CONF } from "../conf/conf.js";
 import { Data } from "./data.js";
-import type { Driver } from "./dialect.js";
+import { attributesOf, type Driver } from "./dialect.js";
 import { dataProviders } from "./providers.js";
+import { sqliteEngine } from "./sqlite.js";
 
 // A deadline far beyond any test: the repo answers at the request deadline, which is not under test here.
 const ctx = testContext({ timeoutMs: 600_000 });
@@ -31,9 +35,18 @@ function wire(driver: Driver, source: string) {
   const logs = new LogCapture();
   c.register(DATA_CONF, { useValue: Bootstrap.parse({ data: { database: { driver, source } } }).data });
   c.register(LOGGER, { useValue: newLogger({ id: "t", name: "t", version: "t", destination: logs }) });
+  const spans = new SpanCapture();
+  c.register(TRACER_PROVIDER, { useValue: spans.provider });
   dataProviders(c);
-  return { repo: c.resolve<GreeterRepo>(GREETER_REPO), data: c.resolve(Data), logs, c };
+  return { repo: c.resolve<GreeterRepo>(GREETER_REPO), data: c.resolve(Data), logs, spans, c };
 }
+
+/** The error code of a unique violation, the error.type of its span, by driver. */
+const uniqueViolation: Record<Driver, string> = {
+  sqlite: sqliteEngine === "node:sqlite" ? "ERR_SQLITE_ERROR" : "SQLITE_CONSTRAINT_UNIQUE",
+  postgres: "23505",
+  mysql: "ER_DUP_ENTRY",
+};
 
 const rejectsWith = (p: Promise<unknown>, want: unknown) => assert.rejects(p, (err) => (err as { is(e: unknown): boolean }).is?.(want) === true);
 
@@ -47,7 +60,10 @@ for (const { driver, source = "", env } of targets) {
       await w.data.migrate();
     });
     after(() => w.data.close());
-    beforeEach(() => w.data.db.deleteFrom("greeters").execute());
+    beforeEach(async () => {
+      await w.data.db.deleteFrom("greeters").execute();
+      w.spans.reset();
+    });
 
     it("binds biz's GreeterRepo token to one shared store", () => {
       assert.equal(w.c.resolve(GREETER_REPO), w.c.resolve(GREETER_REPO));
@@ -118,6 +134,52 @@ for (const { driver, source = "", env } of targets) {
       );
       const byHello = await w.repo.listByHello(ctx, "p3", { size: 10, after: 0 });
       assert.deepEqual([byHello.greeters.map((g) => g.id), byHello.more], [[ids[2]], false]);
+    });
+
+    it("makes each query of a traced request a client span under the request's span, and none outside a request", async () => {
+      const { id } = await w.repo.create(ctx, "traced");
+      await w.repo.create(ctx, "taken");
+      assert.deepEqual(w.spans.ended(), [], "no request span, no query span");
+      const traced = testContext({ timeoutMs: 600_000 });
+      const parent = { traceId: "0af7651916cd43dd8448eb211c80319c", spanId: "b7ad6b7169203331", traceFlags: TraceFlags.SAMPLED };
+      traced.values.set(SPAN_CONTEXT, parent);
+      await runInContext(traced, () => w.repo.findByID(traced, id));
+      await rejectsWith(
+        runInContext(traced, () => w.repo.create(traced, "taken")),
+        ErrGreeterAlreadyExists,
+      );
+      const spans = w.spans.ended();
+      assert.deepEqual(
+        spans.map((s) => ({
+          name: s.name,
+          kind: s.kind,
+          traceId: s.spanContext().traceId,
+          parent: s.parentSpanContext?.spanId,
+          attributes: { ...s.attributes, "db.query.text": undefined },
+          status: s.status.code,
+        })),
+        [
+          { operation: "SELECT", status: SpanStatusCode.UNSET },
+          { operation: "INSERT", status: SpanStatusCode.ERROR, error: { "error.type": uniqueViolation[driver] } },
+        ].map(({ operation, status, error }) => ({
+          name: `${operation} greeters`,
+          kind: SpanKind.CLIENT,
+          traceId: parent.traceId,
+          parent: parent.spanId,
+          attributes: {
+            ...attributesOf(driver, source),
+            "db.operation.name": operation,
+            "db.collection.name": "greeters",
+            "db.query.text": undefined,
+            ...error,
+          },
+          status,
+        })),
+      );
+      // The parameterized SQL, never the values.
+      assert.match(String(spans[0]?.attributes["db.query.text"]), /^select .* from [`"]greeters[`"] where [`"]id[`"] = (\?|\$1)$/);
+      assert.match(String(spans[1]?.attributes["db.query.text"]), /^insert into [`"]greeters[`"] .*values \((\?|\$1), /);
+      assert.equal(spans[1]?.events[0]?.name, "exception");
     });
 
     it("migrates idempotently: a second run applies nothing", async () => {

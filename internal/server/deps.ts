@@ -1,9 +1,11 @@
 import { Readiness } from "@kratos-ts/kratos/health";
 import { LOGGER, type Logger } from "@kratos-ts/kratos/log";
-import { logging, type Middleware, metrics, recovery, validate } from "@kratos-ts/kratos/middleware";
+import { logging, type Middleware, metrics, recovery, tracing, validate } from "@kratos-ts/kratos/middleware";
+import { TRACER_PROVIDER } from "@kratos-ts/kratos/tracing";
+import type { TracerProvider } from "@opentelemetry/api";
 import type { Registry } from "prom-client";
 import type { DependencyContainer } from "tsyringe";
-import { LOG_CONF, type LogConf } from "../conf/conf.js";
+import { LOG_CONF, type LogConf, TRACE_CONF, type TraceConf } from "../conf/conf.js";
 import { METRICS_REGISTRY } from "./metrics.js";
 
 /** What both servers are built with besides their config and the service. */
@@ -15,14 +17,17 @@ export interface ServerDeps {
   readiness: Readiness;
   /** Whether each call gets an access log line (log.access). */
   accessLog: boolean;
+  /** Where the server spans go; none are made when undefined (trace.enabled false). */
+  tracerProvider?: TracerProvider;
 }
 
 /**
- * middlewareOf is the chain both servers run, outermost first, in Kratos's order: recovery, the access log,
- * metrics, validate; so the access line and the counters see the final code of a refused request and of a bug.
+ * middlewareOf is the chain both servers run, outermost first, in Kratos's order: recovery, tracing, the
+ * access log, metrics, validate; so the span, the access line and the counters see the final code of a
+ * refused request and of a bug, and the access line carries the span's ids.
  */
-export function middlewareOf({ logger, registry, accessLog }: ServerDeps): Middleware[] {
-  return [recovery(logger), ...(accessLog ? [logging(logger)] : []), metrics(registry), validate()];
+export function middlewareOf({ logger, registry, accessLog, tracerProvider }: ServerDeps): Middleware[] {
+  return [recovery(logger), ...(tracerProvider ? [tracing({ tracerProvider })] : []), ...(accessLog ? [logging(logger)] : []), metrics(registry), validate()];
 }
 
 /** serverDeps resolves the servers' shared dependencies from the container. */
@@ -32,5 +37,6 @@ export function serverDeps(r: DependencyContainer): ServerDeps {
     registry: r.resolve<Registry>(METRICS_REGISTRY),
     readiness: r.resolve(Readiness),
     accessLog: r.resolve<LogConf>(LOG_CONF).access,
+    tracerProvider: r.resolve<TraceConf>(TRACE_CONF).enabled ? r.resolve<TracerProvider>(TRACER_PROVIDER) : undefined,
   };
 }

@@ -6,9 +6,8 @@ import type { Context } from "@kratos-ts/kratos/context";
 import type { CreateGreeterReply, CreateGreeterRequest, DeleteGreeterReply, DeleteGreeterRequest, GetGreeterReply, GetGreeterRequest, HelloReply, HelloRequest, ListGreetersReply, ListGreetersRequest, UpdateGreeterReply, UpdateGreeterRequest } from "./greeter_pb.js";
 import { Greeter } from "./greeter_pb.js";
 import type { CallOptions, ChannelCredentials, Client, ClientOptions, ClientUnaryCall, Metadata, requestCallback, ServiceDefinition } from "@grpc/grpc-js";
-import { makeGenericClientConstructor } from "@grpc/grpc-js";
 import type { GRPCServer } from "@kratos-ts/kratos/transport/grpc";
-import { definitionOf } from "@kratos-ts/kratos/transport/grpc";
+import { clientConstructorOf } from "@kratos-ts/kratos/transport/grpc";
 
 export const OperationGreeterSayHello = "/helloworld.v1.Greeter/SayHello";
 export const OperationGreeterGetGreeter = "/helloworld.v1.Greeter/GetGreeter";
@@ -60,7 +59,7 @@ export interface GreeterServer {
 }
 
 /**
- * GreeterClient calls helloworld.v1.Greeter with grpc-js.
+ * GreeterClient calls helloworld.v1.Greeter with grpc-js; within a request it sends on the x-md-global-* metadata and the span.
  */
 export interface GreeterClient extends Client {
   sayHello(request: HelloRequest, callback: requestCallback<HelloReply>): ClientUnaryCall;
@@ -83,7 +82,7 @@ export interface GreeterClient extends Client {
   deleteGreeter(request: DeleteGreeterRequest, metadata: Metadata, options: Partial<CallOptions>, callback: requestCallback<DeleteGreeterReply>): ClientUnaryCall;
 }
 
-export const GreeterClient = makeGenericClientConstructor(definitionOf(Greeter), "helloworld.v1.Greeter") as unknown as {
+export const GreeterClient = clientConstructorOf(Greeter) as unknown as {
   new (address: string, credentials: ChannelCredentials, options?: Partial<ClientOptions>): GreeterClient;
   service: ServiceDefinition;
   serviceName: string;

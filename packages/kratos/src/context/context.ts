@@ -22,6 +22,8 @@ export interface Context {
   readonly operation: string;
   /** The RPC being served: its service (method.parent), name, input and output schemas. */
   readonly method: DescMethod;
+  /** The path template of the HTTP rule the request matched, e.g. /helloworld/{name}; undefined on gRPC. */
+  readonly route?: string;
   readonly requestHeader: Header;
   /** Headers (HTTP) or initial metadata (gRPC) sent with the reply. */
   readonly replyHeader: Header;
@@ -40,6 +42,8 @@ export interface ContextInit {
   method: DescMethod;
   /** operationOf(method) when omitted; transports pass the one they computed once per method. */
   operation?: string;
+  /** The path template of the HTTP rule the request matched. */
+  route?: string;
   deadline: number;
   /** Reads the request's headers or metadata, the first time a handler asks for them. */
   requestHeader?: () => Header;
@@ -58,6 +62,7 @@ export class TransportContext implements Context {
   readonly kind: Kind;
   readonly method: DescMethod;
   readonly operation: string;
+  readonly route?: string;
   readonly deadline: number;
   readonly raw: unknown;
   private readonly init: ContextInit;
@@ -73,6 +78,7 @@ export class TransportContext implements Context {
     this.kind = init.kind;
     this.method = init.method;
     this.operation = init.operation ?? operationOf(init.method);
+    this.route = init.route;
     this.deadline = init.deadline;
     this.raw = init.raw;
   }

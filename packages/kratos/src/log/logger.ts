@@ -1,6 +1,8 @@
 import { createRequire } from "node:module";
 import { type DestinationStream, type Logger as PinoLogger, pino } from "pino";
 import type { PrettyOptions } from "pino-pretty";
+import { currentContext } from "../context/current.js";
+import { SPAN_CONTEXT } from "../context/trace.js";
 import { callerOf } from "./caller.js";
 
 // pino-pretty is loaded only for the pretty format, so JSON logging (production) never pays for it.
@@ -54,18 +56,23 @@ export function newLogger(opts: LoggerOptions): Logger {
         "service.id": opts.id,
         "service.name": opts.name,
         "service.version": opts.version,
-        // Empty until a tracing middleware fills them, as in kratos-layout.
-        "trace.id": "",
-        "span.id": "",
       },
       timestamp: () => `,"ts":"${new Date().toISOString()}"`,
       formatters: { level: (label) => ({ level: label.toUpperCase() }) },
-      ...(opts.caller ? { mixin: () => ({ caller: callerOf(new Error().stack) }) } : {}),
+      mixin: opts.caller ? () => ({ ...traceFields(), caller: callerOf(new Error().stack) }) : traceFields,
     },
     destination,
   );
   if (stdout) buffered.set(logger, stdout);
   return logger;
+}
+
+// The ids of the span serving the request being run, on every line it logs wherever it logs from; empty
+// outside a request or without a tracing middleware, as in kratos-layout. A new object each time: pino
+// merges the line's own fields into it.
+function traceFields(): { "trace.id": string; "span.id": string } {
+  const span = currentContext()?.values.get(SPAN_CONTEXT);
+  return span ? { "trace.id": span.traceId, "span.id": span.spanId } : { "trace.id": "", "span.id": "" };
 }
 
 const buffered = new WeakMap<Logger, { flushSync(): void }>();

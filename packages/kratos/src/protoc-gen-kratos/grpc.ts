@@ -2,7 +2,7 @@ import type { DescFile, DescService } from "@bufbuild/protobuf";
 import type { Schema } from "@bufbuild/protoplugin";
 import type { KratosOptions } from "./options.js";
 
-/** generateGRPC writes <file>_grpc.ts: the server interface, a typed grpc-js client and a register function; the definition is derived from the descriptor. */
+/** generateGRPC writes <file>_grpc.ts: the server interface, a typed grpc-js client that sends on the request's metadata and span, and a register function; the definition is derived from the descriptor. */
 export function generateGRPC(schema: Schema<KratosOptions>, file: DescFile): void {
   if (file.services.length === 0) return;
   const f = schema.generateFile(`${file.name}_grpc.ts`);
@@ -10,7 +10,7 @@ export function generateGRPC(schema: Schema<KratosOptions>, file: DescFile): voi
   const fw = schema.options.framework;
   const Context = f.import("Context", `${fw}/context`, true);
   const GRPCServer = f.import("GRPCServer", `${fw}/transport/grpc`, true);
-  const definitionOf = f.import("definitionOf", `${fw}/transport/grpc`);
+  const clientConstructorOf = f.import("clientConstructorOf", `${fw}/transport/grpc`);
   const grpc = (name: string, typeOnly = true) => f.import(name, "@grpc/grpc-js", typeOnly);
   for (const service of file.services) {
     checkUnary(service);
@@ -27,7 +27,7 @@ export function generateGRPC(schema: Schema<KratosOptions>, file: DescFile): voi
     }
     f.print("}");
     f.print();
-    f.print(f.jsDoc(`${name}Client calls ${service.typeName} with grpc-js.`));
+    f.print(f.jsDoc(`${name}Client calls ${service.typeName} with grpc-js; within a request it sends on the x-md-global-* metadata and the span.`));
     f.print(f.export("interface", `${name}Client`), " extends ", grpc("Client"), " {");
     for (const m of service.methods) {
       const req = f.importShape(m.input);
@@ -52,18 +52,7 @@ export function generateGRPC(schema: Schema<KratosOptions>, file: DescFile): voi
     }
     f.print("}");
     f.print();
-    f.print(
-      f.export("const", `${name}Client`),
-      " = ",
-      grpc("makeGenericClientConstructor", false),
-      "(",
-      definitionOf,
-      "(",
-      f.importSchema(service),
-      "), ",
-      f.string(service.typeName),
-      ") as unknown as {",
-    );
+    f.print(f.export("const", `${name}Client`), " = ", clientConstructorOf, "(", f.importSchema(service), ") as unknown as {");
     f.print("  new (address: string, credentials: ", grpc("ChannelCredentials"), ", options?: Partial<", grpc("ClientOptions"), ">): ", `${name}Client`, ";");
     f.print("  service: ", grpc("ServiceDefinition"), ";");
     f.print("  serviceName: string;");

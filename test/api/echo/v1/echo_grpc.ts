@@ -9,9 +9,8 @@ import type { Context } from "@kratos-ts/kratos/context";
 import type { EchoReply, EchoRequest, FailRequest } from "./echo_pb.js";
 import { Echo } from "./echo_pb.js";
 import type { CallOptions, ChannelCredentials, Client, ClientOptions, ClientUnaryCall, Metadata, requestCallback, ServiceDefinition } from "@grpc/grpc-js";
-import { makeGenericClientConstructor } from "@grpc/grpc-js";
 import type { GRPCServer } from "@kratos-ts/kratos/transport/grpc";
-import { definitionOf } from "@kratos-ts/kratos/transport/grpc";
+import { clientConstructorOf } from "@kratos-ts/kratos/transport/grpc";
 
 export const OperationEchoGet = "/echo.v1.Echo/Get";
 export const OperationEchoCreate = "/echo.v1.Echo/Create";
@@ -63,7 +62,7 @@ export interface EchoServer {
 }
 
 /**
- * EchoClient calls echo.v1.Echo with grpc-js.
+ * EchoClient calls echo.v1.Echo with grpc-js; within a request it sends on the x-md-global-* metadata and the span.
  */
 export interface EchoClient extends Client {
   get(request: EchoRequest, callback: requestCallback<EchoReply>): ClientUnaryCall;
@@ -86,7 +85,7 @@ export interface EchoClient extends Client {
   internal(request: EchoRequest, metadata: Metadata, options: Partial<CallOptions>, callback: requestCallback<EchoReply>): ClientUnaryCall;
 }
 
-export const EchoClient = makeGenericClientConstructor(definitionOf(Echo), "echo.v1.Echo") as unknown as {
+export const EchoClient = clientConstructorOf(Echo) as unknown as {
   new (address: string, credentials: ChannelCredentials, options?: Partial<ClientOptions>): EchoClient;
   service: ServiceDefinition;
   serviceName: string;

@@ -1,3 +1,4 @@
+export { clientConstructorOf, propagation } from "./client.js";
 export { definitionOf } from "./definition.js";
 export { HealthService, type HealthServiceOptions, ServingStatus } from "./health.js";
 export { headerOf, metadataOf } from "./metadata.js";

@@ -11,6 +11,7 @@ import {
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import { deadlineAfter, operationOf, TransportContext } from "../../context/context.js";
+import { runInContext } from "../../context/current.js";
 import { toGRPCStatus } from "../../errors/grpc.js";
 import { publicError } from "../../errors/public.js";
 import { file_google_rpc_error_details } from "../../gen/google/rpc/error_details_pb.js";
@@ -151,7 +152,7 @@ export class GRPCServer implements Server {
       const abandon = (err: StatusObject) => answer(err);
       const fail = (err: unknown) => answer(toGRPCStatus(publicError(err, this.opts.logger, ctx)));
       this.inFlight.add(abandon);
-      handler(ctx, call.request)
+      runInContext(ctx, () => handler(ctx, call.request))
         .then((reply) => {
           if (answered) return;
           const header = ctx.replyHeaderIfSet;

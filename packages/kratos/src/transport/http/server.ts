@@ -4,6 +4,7 @@ import { parse as parseQuery } from "node:querystring";
 import type { DescService, Message } from "@bufbuild/protobuf";
 import express, { type NextFunction, type Request, type Response } from "express";
 import { deadlineAfter, operationOf, TransportContext } from "../../context/context.js";
+import { runInContext } from "../../context/current.js";
 import { Header } from "../../context/header.js";
 import { KratosError } from "../../errors/errors.js";
 import { publicError } from "../../errors/public.js";
@@ -241,6 +242,7 @@ export class HTTPServer implements Server {
       kind: "http",
       method: route.rpc,
       operation,
+      route: route.path,
       deadline: deadlineAfter(this.opts.timeout),
       raw: req,
       requestHeader: () => requestHeader(req),
@@ -248,7 +250,7 @@ export class HTTPServer implements Server {
     });
     try {
       const input = bindRequest(route.rpc.input, body, query, vars);
-      const reply = (await handler(ctx, input)) as Message;
+      const reply = (await runInContext(ctx, () => handler(ctx, input))) as Message;
       const header = ctx.replyHeaderIfSet;
       if (header) for (const key of header.keys()) res.setHeader(key, header.values(key));
       const { type, body: out } = encodeReply(route.rpc.output, reply, route.responseBody, codecForAccept(req.headers.accept));
