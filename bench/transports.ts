@@ -4,7 +4,8 @@ import { Writable } from "node:stream";
 import { create } from "@bufbuild/protobuf";
 import { credentials, Server, ServerCredentials } from "@grpc/grpc-js";
 import { newLogger } from "@kratos-ts/kratos/log";
-import { logging, type Middleware, metrics, recovery } from "@kratos-ts/kratos/middleware";
+import { logging, type Middleware, metrics, recovery, tracing } from "@kratos-ts/kratos/middleware";
+import { newTracerProvider } from "@kratos-ts/kratos/tracing";
 import { definitionOf, GRPCServer } from "@kratos-ts/kratos/transport/grpc";
 import { HTTPServer } from "@kratos-ts/kratos/transport/http";
 import express from "express";
@@ -38,7 +39,7 @@ const greeter: GreeterServer = {
 };
 
 /** run fires `requests` calls, `concurrency` at a time, and returns calls per second. */
-async function run(call: () => Promise<void>): Promise<number> {
+export async function run(call: () => Promise<void>): Promise<number> {
   let left = requests;
   const start = process.hrtime.bigint();
   await Promise.all(
@@ -49,7 +50,7 @@ async function run(call: () => Promise<void>): Promise<number> {
   return requests / (Number(process.hrtime.bigint() - start) / 1e9);
 }
 
-function httpGetter(port: number) {
+export function httpGetter(port: number) {
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   return () =>
     new Promise<void>((resolve, reject) => {
@@ -95,7 +96,7 @@ async function frameworkGRPC(middleware: Middleware[]): Promise<{ address: strin
   return { address: s.address, close: () => s.stop(AbortSignal.timeout(1000)) };
 }
 
-function grpcCaller(address: string) {
+export function grpcCaller(address: string) {
   const client = new GreeterClient(address, credentials.createInsecure());
   const req = create(HelloRequestSchema, { name: "kratos" });
   return {
@@ -108,7 +109,10 @@ export interface Comparison {
   bare: number;
   framework: number;
   ratio: number;
-  /** The framework observed (recovery, access log, metrics, as the service runs), and its ratio to the framework without. */
+  /**
+   * The framework observed (recovery, tracing with no exporter, access log, metrics, as the service runs), and
+   * the median of its ratio to the framework without, round by round.
+   */
   observed: number;
   observedRatio: number;
 }
@@ -116,7 +120,8 @@ export interface Comparison {
 /** benchTransports measures SayHello on bare express and grpc-js, on the framework, and on the framework observed, in alternating rounds. */
 export async function benchTransports(rounds: number): Promise<{ http: Comparison; grpc: Comparison }> {
   const plain = [recovery(logger)];
-  const observed = [recovery(logger), logging(accessLogger), metrics(new Registry())];
+  const tracerProvider = newTracerProvider({ service: { id: "bench", name: "bench", version: "0" }, env: {} });
+  const observed = [recovery(logger), tracing({ tracerProvider }), logging(accessLogger), metrics(new Registry())];
   const [be, fh, fhm, bg, fg, fgm] = await Promise.all([
     bareExpress(),
     frameworkHTTP(plain),
@@ -148,9 +153,10 @@ export async function benchTransports(rounds: number): Promise<{ http: Compariso
   const cmp = (bare: number[], fw: number[], fwm: number[]) => ({
     bare: median(bare),
     framework: median(fw),
-    ratio: median(fw) / median(bare),
+    ratio: median(fw.map((v, i) => v / (bare[i] as number))),
     observed: median(fwm),
-    observedRatio: median(fwm) / median(fw),
+    // Paired by round: the two ran back to back, so a slow moment of the machine slows both.
+    observedRatio: median(fwm.map((v, i) => v / (fw[i] as number))),
   });
   return { http: cmp(r.bh, r.fh, r.fhm), grpc: cmp(r.bg, r.fg, r.fgm) };
 }

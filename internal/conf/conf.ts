@@ -21,7 +21,7 @@ export const Bootstrap = z.strictObject({
     .strictObject({
       http: listener("0.0.0.0:8000")
         .extend({
-          // Where the HTTP port serves the Prometheus metrics; "" serves none.
+          // Where the HTTP port serves the Prometheus metrics; "" serves none, and counts nothing.
           metrics_path: z
             .string()
             .regex(/^(\/[^{}]*)?$/, 'a literal path starting with "/", or "" for none')

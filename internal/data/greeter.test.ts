@@ -4,11 +4,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, afterEach, before, beforeEach, describe, it } from "node:test";
-import { runInContext, SPAN_CONTEXT } from "@kratos-ts/kratos/context";
+import { runInContext, TRACE_CONTEXT } from "@kratos-ts/kratos/context";
 import { LOGGER, newLogger } from "@kratos-ts/kratos/log";
 import { LogCapture, SpanCapture, testContext } from "@kratos-ts/kratos/testing";
 import { TRACER_PROVIDER } from "@kratos-ts/kratos/tracing";
-import { SpanKind, SpanStatusCode, TraceFlags } from "@opentelemetry/api";
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, TraceFlags, trace } from "@opentelemetry/api";
 import { container } from "tsyringe";
 import { ErrGreeterAlreadyExists, ErrUserNotFound, GREETER_REPO, type GreeterRepo } from "../biz/greeter.js";
 import { Bootstrap, DATA_CONF } from "../conf/conf.js";
@@ -142,7 +142,7 @@ for (const { driver, source = "", env } of targets) {
       assert.deepEqual(w.spans.ended(), [], "no request span, no query span");
       const traced = testContext({ timeoutMs: 600_000 });
       const parent = { traceId: "0af7651916cd43dd8448eb211c80319c", spanId: "b7ad6b7169203331", traceFlags: TraceFlags.SAMPLED };
-      traced.values.set(SPAN_CONTEXT, parent);
+      traced.values.set(TRACE_CONTEXT, trace.setSpanContext(ROOT_CONTEXT, parent));
       await runInContext(traced, () => w.repo.findByID(traced, id));
       await rejectsWith(
         runInContext(traced, () => w.repo.create(traced, "taken")),

@@ -5,7 +5,7 @@ import { TRACER_PROVIDER } from "@kratos-ts/kratos/tracing";
 import type { TracerProvider } from "@opentelemetry/api";
 import type { Registry } from "prom-client";
 import type { DependencyContainer } from "tsyringe";
-import { LOG_CONF, type LogConf, TRACE_CONF, type TraceConf } from "../conf/conf.js";
+import { LOG_CONF, type LogConf, SERVER_CONF, type ServerConf, TRACE_CONF, type TraceConf } from "../conf/conf.js";
 import { METRICS_REGISTRY } from "./metrics.js";
 
 /** What both servers are built with besides their config and the service. */
@@ -17,6 +17,8 @@ export interface ServerDeps {
   readiness: Readiness;
   /** Whether each call gets an access log line (log.access). */
   accessLog: boolean;
+  /** Whether calls are counted and timed: only when the metrics are served (server.http.metrics_path not ""). */
+  metrics: boolean;
   /** Where the server spans go; none are made when undefined (trace.enabled false). */
   tracerProvider?: TracerProvider;
 }
@@ -37,6 +39,7 @@ export function serverDeps(r: DependencyContainer): ServerDeps {
     registry: r.resolve<Registry>(METRICS_REGISTRY),
     readiness: r.resolve(Readiness),
     accessLog: r.resolve<LogConf>(LOG_CONF).access,
+    metrics: r.resolve<ServerConf>(SERVER_CONF).http.metrics_path !== "",
     tracerProvider: r.resolve<TraceConf>(TRACE_CONF).enabled ? r.resolve<TracerProvider>(TRACER_PROVIDER) : undefined,
   };
 }

@@ -1,8 +1,15 @@
-import type { SpanContext } from "@opentelemetry/api";
+import { type SpanContext, type Context as TraceContext, trace } from "@opentelemetry/api";
+import type { Context } from "./context.js";
 import { createContextKey } from "./values.js";
 
 /**
- * The span that serves the request, as the tracing middleware set it: log lines take their trace.id and
- * span.id from it, and database and client calls made for the request become its children.
+ * The OpenTelemetry context whose span serves the request, as the tracing middleware set it: log lines take
+ * their trace.id and span.id from it, and database and client calls made for the request become its children.
  */
-export const SPAN_CONTEXT = createContextKey<SpanContext | undefined>(undefined, { description: "span context" });
+export const TRACE_CONTEXT = createContextKey<TraceContext | undefined>(undefined, { description: "trace context" });
+
+/** spanContextOf returns the ids of the span serving the request; undefined when no tracing middleware ran. */
+export function spanContextOf(ctx: Context): SpanContext | undefined {
+  const traced = ctx.values.get(TRACE_CONTEXT);
+  return traced && trace.getSpanContext(traced);
+}

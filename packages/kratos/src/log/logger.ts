@@ -2,8 +2,9 @@ import { createRequire } from "node:module";
 import { type DestinationStream, type Logger as PinoLogger, pino } from "pino";
 import type { PrettyOptions } from "pino-pretty";
 import { currentContext } from "../context/current.js";
-import { SPAN_CONTEXT } from "../context/trace.js";
+import { spanContextOf } from "../context/trace.js";
 import { callerOf } from "./caller.js";
+import { timestampField } from "./timestamp.js";
 
 // pino-pretty is loaded only for the pretty format, so JSON logging (production) never pays for it.
 const require = createRequire(import.meta.url);
@@ -57,7 +58,7 @@ export function newLogger(opts: LoggerOptions): Logger {
         "service.name": opts.name,
         "service.version": opts.version,
       },
-      timestamp: () => `,"ts":"${new Date().toISOString()}"`,
+      timestamp: timestampField,
       formatters: { level: (label) => ({ level: label.toUpperCase() }) },
       mixin: opts.caller ? () => ({ ...traceFields(), caller: callerOf(new Error().stack) }) : traceFields,
     },
@@ -71,7 +72,8 @@ export function newLogger(opts: LoggerOptions): Logger {
 // outside a request or without a tracing middleware, as in kratos-layout. A new object each time: pino
 // merges the line's own fields into it.
 function traceFields(): { "trace.id": string; "span.id": string } {
-  const span = currentContext()?.values.get(SPAN_CONTEXT);
+  const ctx = currentContext();
+  const span = ctx && spanContextOf(ctx);
   return span ? { "trace.id": span.traceId, "span.id": span.spanId } : { "trace.id": "", "span.id": "" };
 }
 

@@ -1,7 +1,7 @@
 import { type DescField, type DescMessage, type JsonObject, type JsonValue, type Message, toJson } from "@bufbuild/protobuf";
 import { answerOf, messageOf } from "../errors/public.js";
 import type { Logger } from "../log/logger.js";
-import type { Middleware } from "./middleware.js";
+import { invoke, type Middleware } from "./middleware.js";
 
 /** The msg of every access line; the Kratos fields carry the rest. */
 export const ACCESS_MSG = "access";
@@ -22,37 +22,47 @@ export const REDACTED = "[REDACTED]";
  * new HTTPServer({ address: ":8000", timeout: 1000, logger, middleware: [recovery(logger), logging(logger), validate()] });
  */
 export function logging(logger: Logger): Middleware {
-  return (next) => async (ctx, req) => {
+  return (next) => (ctx, req) => {
     const start = performance.now();
-    try {
-      const reply = await next(ctx, req);
-      if (logger.isLevelEnabled("info")) {
-        logger.info(
-          { kind: "server", component: ctx.kind, operation: ctx.operation, args: argsOf(ctx.method.input, req), code: 200, reason: "", latency: since(start) },
-          ACCESS_MSG,
-        );
-      }
-      return reply;
-    } catch (err) {
-      if (logger.isLevelEnabled("error")) {
-        // What the client gets: a handler's bug (not a KratosError) is the 500 UNKNOWN recovery makes of it.
-        const e = answerOf(err);
-        logger.error(
-          {
-            kind: "server",
-            component: ctx.kind,
-            operation: ctx.operation,
-            args: argsOf(ctx.method.input, req),
-            code: e.code,
-            reason: e.reason,
-            ...(e.code >= 500 ? { err } : {}),
-            latency: since(start),
-          },
-          ACCESS_MSG,
-        );
-      }
-      throw err;
-    }
+    return invoke(next, ctx, req).then(
+      (reply) => {
+        if (logger.isLevelEnabled("info")) {
+          logger.info(
+            {
+              kind: "server",
+              component: ctx.kind,
+              operation: ctx.operation,
+              args: argsOf(ctx.method.input, req),
+              code: 200,
+              reason: "",
+              latency: since(start),
+            },
+            ACCESS_MSG,
+          );
+        }
+        return reply;
+      },
+      (err: unknown) => {
+        if (logger.isLevelEnabled("error")) {
+          // What the client gets: a handler's bug (not a KratosError) is the 500 UNKNOWN recovery makes of it.
+          const e = answerOf(err);
+          logger.error(
+            {
+              kind: "server",
+              component: ctx.kind,
+              operation: ctx.operation,
+              args: argsOf(ctx.method.input, req),
+              code: e.code,
+              reason: e.reason,
+              ...(e.code >= 500 ? { err } : {}),
+              latency: since(start),
+            },
+            ACCESS_MSG,
+          );
+        }
+        throw err;
+      },
+    );
   };
 }
 

@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 import { answerOf } from "../errors/public.js";
-import type { Middleware } from "./middleware.js";
+import { invoke, type Middleware } from "./middleware.js";
 
 /** The buckets of server_requests_seconds, in seconds: 5 ms to 10 s. */
 export const DEFAULT_SECONDS_BUCKETS: readonly number[] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -96,25 +96,30 @@ function instruments(opts: MetricsOptions): Instruments {
  */
 export function metrics(opts: Registry | MetricsOptions): Middleware {
   const { series, seconds } = instruments("registry" in opts ? opts : { registry: opts });
-  return (next) => async (ctx, req) => {
+  return (next) => (ctx, req) => {
     const s = series(ctx.kind, ctx.operation);
     s.inFlight++;
     const start = performance.now();
-    try {
-      const reply = await next(ctx, req);
-      s.ok++;
-      return reply;
-    } catch (err) {
-      // Counted as the client is answered: a handler's bug is the 500 UNKNOWN recovery makes of it.
-      const { code, reason } = answerOf(err);
-      const key = `${code} ${reason}`;
-      const a = s.answered.get(key);
-      if (a) a.n++;
-      else s.answered.set(key, { code, reason, n: 1 });
-      throw err;
-    } finally {
+    const done = () => {
       seconds.observe(s.labels, (performance.now() - start) / 1000);
       s.inFlight--;
-    }
+    };
+    return invoke(next, ctx, req).then(
+      (reply) => {
+        s.ok++;
+        done();
+        return reply;
+      },
+      (err: unknown) => {
+        // Counted as the client is answered: a handler's bug is the 500 UNKNOWN recovery makes of it.
+        const { code, reason } = answerOf(err);
+        const key = `${code} ${reason}`;
+        const a = s.answered.get(key);
+        if (a) a.n++;
+        else s.answered.set(key, { code, reason, n: 1 });
+        done();
+        throw err;
+      },
+    );
   };
 }

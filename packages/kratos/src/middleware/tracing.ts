@@ -1,21 +1,24 @@
+import { Metadata } from "@grpc/grpc-js";
 import {
   type Attributes,
+  createContextKey,
   context as otelContext,
   ROOT_CONTEXT,
   SpanKind,
   SpanStatusCode,
   type TextMapGetter,
   type TextMapPropagator,
+  type Context as TraceContext,
   type TracerProvider,
   trace,
 } from "@opentelemetry/api";
 import { W3CTraceContextPropagator } from "@opentelemetry/core";
 import type { Context } from "../context/context.js";
 import type { Header } from "../context/header.js";
-import { SPAN_CONTEXT } from "../context/trace.js";
+import { TRACE_CONTEXT } from "../context/trace.js";
 import { toGRPCCode } from "../errors/codes.js";
 import { answerOf } from "../errors/public.js";
-import type { Middleware } from "./middleware.js";
+import { invoke, type Middleware } from "./middleware.js";
 
 /** The name of the tracer the server spans come from. */
 export const TRACER_NAME = "@kratos-ts/kratos";
@@ -31,6 +34,25 @@ const headerGetter: TextMapGetter<Header> = {
   keys: (header) => header.keys(),
   get: (header, key) => header.get(key),
 };
+
+// The transports' own header maps, read in place: the few keys a propagator asks for, without copying them all.
+type HTTPHeaders = Record<string, string | string[] | undefined>;
+const httpGetter: TextMapGetter<HTTPHeaders> = { keys: (headers) => Object.keys(headers), get: (headers, key) => headers[key] };
+const grpcGetter: TextMapGetter<Metadata> = {
+  keys: (md) => Object.keys(md.getMap()),
+  get: (md, key) => {
+    const values = md.get(key);
+    return values.length === 0 ? undefined : values.length === 1 ? String(values[0]) : values.map(String);
+  },
+};
+
+/** extractParent reads the caller's span from the request as the transport holds it, or from ctx.requestHeader. */
+function extractParent(propagator: TextMapPropagator, ctx: Context): TraceContext {
+  const raw = ctx.raw as { headers?: HTTPHeaders; metadata?: Metadata } | undefined;
+  if (ctx.kind === "http" && raw?.headers) return propagator.extract(ROOT_CONTEXT, raw.headers, httpGetter);
+  if (ctx.kind === "grpc" && raw?.metadata instanceof Metadata) return propagator.extract(ROOT_CONTEXT, raw.metadata, grpcGetter);
+  return propagator.extract(ROOT_CONTEXT, ctx.requestHeader, headerGetter);
+}
 
 /**
  * tracing serves each request in an OpenTelemetry server span named by its operation, as Kratos's
@@ -48,33 +70,45 @@ const headerGetter: TextMapGetter<Header> = {
 export function tracing(opts: TracingOptions = {}): Middleware {
   const tracer = (opts.tracerProvider ?? trace.getTracerProvider()).getTracer(TRACER_NAME);
   const propagator = opts.propagator ?? new W3CTraceContextPropagator();
-  return (next) => async (ctx, req) => {
-    const parent = propagator.extract(ROOT_CONTEXT, ctx.requestHeader, headerGetter);
-    const span = tracer.startSpan(ctx.operation, { kind: SpanKind.SERVER, attributes: attributesOf(ctx) }, parent);
-    ctx.values.set(SPAN_CONTEXT, span.spanContext());
-    try {
-      // Code that uses OpenTelemetry's own context (other instrumentation, if a context manager is registered) sees the span too.
-      const reply = await otelContext.with(trace.setSpan(parent, span), next, undefined, ctx, req);
-      span.setAttribute(ctx.kind === "grpc" ? "rpc.grpc.status_code" : "http.response.status_code", ctx.kind === "grpc" ? 0 : 200);
-      return reply;
-    } catch (err) {
-      // The code the client is answered with: a handler's bug is the 500 UNKNOWN recovery makes of it.
-      const e = answerOf(err);
-      span.setAttribute(
-        ctx.kind === "grpc" ? "rpc.grpc.status_code" : "http.response.status_code",
-        ctx.kind === "grpc" ? (e.grpcCode ?? toGRPCCode(e.code)) : e.code,
-      );
-      span.setAttribute("error.type", e.reason || String(e.code));
-      // A refused request is the client's error, not the server's: only a 5xx marks the server span failed.
-      if (e.code >= 500) {
-        span.setStatus({ code: SpanStatusCode.ERROR, message: e.message });
-        if (err instanceof Error) span.recordException(err);
-      }
-      throw err;
-    } finally {
-      span.end();
-    }
+  const managed = hasContextManager();
+  return (next) => (ctx, req) => {
+    const parent = extractParent(propagator, ctx);
+    const span = tracer.startSpan(ctx.operation, { kind: SpanKind.SERVER }, parent);
+    // A span that records nothing (nothing is exported) only needs its ids.
+    if (span.isRecording()) span.setAttributes(attributesOf(ctx));
+    const traced = trace.setSpan(parent, span);
+    ctx.values.set(TRACE_CONTEXT, traced);
+    const codeKey = ctx.kind === "grpc" ? "rpc.grpc.status_code" : "http.response.status_code";
+    // With a context manager registered (OpenTelemetry's SDK), other instrumentation sees the span as active too.
+    return (managed ? otelContext.with(traced, invoke, undefined, next, ctx, req) : invoke(next, ctx, req)).then(
+      (reply) => {
+        span.setAttribute(codeKey, ctx.kind === "grpc" ? 0 : 200);
+        span.end();
+        return reply;
+      },
+      (err: unknown) => {
+        // The code the client is answered with: a handler's bug is the 500 UNKNOWN recovery makes of it.
+        const e = answerOf(err);
+        span.setAttribute(codeKey, ctx.kind === "grpc" ? (e.grpcCode ?? toGRPCCode(e.code)) : e.code);
+        span.setAttribute("error.type", e.reason || String(e.code));
+        // A refused request is the client's error, not the server's: only a 5xx marks the server span failed.
+        if (e.code >= 500) {
+          span.setStatus({ code: SpanStatusCode.ERROR, message: e.message });
+          if (err instanceof Error) span.recordException(err);
+        }
+        span.end();
+        throw err;
+      },
+    );
   };
+}
+
+const PROBE = createContextKey("@kratos-ts/kratos context manager probe");
+
+/** hasContextManager tells whether OpenTelemetry's context follows async code here, i.e. a context manager is registered. */
+function hasContextManager(): boolean {
+  const probe = ROOT_CONTEXT.setValue(PROBE, true);
+  return otelContext.with(probe, () => otelContext.active() === probe);
 }
 
 /** attributesOf is what a server span says of its request, in OpenTelemetry's semantic conventions. */

@@ -1,6 +1,6 @@
-import { context as otelContext, type Context as TraceContext, trace } from "@opentelemetry/api";
+import type { Context as TraceContext } from "@opentelemetry/api";
 import { currentContext } from "../context/current.js";
-import { SPAN_CONTEXT } from "../context/trace.js";
+import { TRACE_CONTEXT } from "../context/trace.js";
 
 /**
  * requestTraceContext is the OpenTelemetry context whose span is the one serving the current request, for a
@@ -11,6 +11,5 @@ import { SPAN_CONTEXT } from "../context/trace.js";
  * if (parent) tracer.startSpan("SELECT greeters", { kind: SpanKind.CLIENT }, parent).end();
  */
 export function requestTraceContext(): TraceContext | undefined {
-  const span = currentContext()?.values.get(SPAN_CONTEXT);
-  return span ? trace.setSpanContext(otelContext.active(), span) : undefined;
+  return currentContext()?.values.get(TRACE_CONTEXT);
 }

@@ -1,2 +1,3 @@
 export { requestTraceContext } from "./context.js";
-export { exportURLOf, newTracerProvider, TRACER_PROVIDER, type TracerProviderOptions } from "./provider.js";
+export { type AppTracerProvider, exportURLOf, newTracerProvider, TRACER_PROVIDER, type TracerProviderOptions } from "./provider.js";
+export { UnrecordedTracerProvider } from "./unrecorded.js";

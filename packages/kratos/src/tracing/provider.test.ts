@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { ROOT_CONTEXT, TraceFlags, trace } from "@opentelemetry/api";
+import { TraceState } from "@opentelemetry/core";
 import { exportURLOf, newTracerProvider } from "./provider.js";
 
 describe("exportURLOf", () => {
@@ -48,13 +50,29 @@ describe("exportURLOf", () => {
 describe("newTracerProvider", () => {
   const service = { id: "host", name: "helloworld", version: "1.2.3" };
 
-  it("gives every span real ids even when nothing is exported", async () => {
+  it("with nothing to export, records no span but gives each real ids: a root a new trace, a child its parent's trace and flags", async () => {
     const provider = newTracerProvider({ service, env: {} });
     assert.equal(provider.exportURL, undefined);
-    const span = provider.getTracer("t").startSpan("s");
-    assert.match(`${span.spanContext().traceId} ${span.spanContext().spanId}`, /^[0-9a-f]{32} [0-9a-f]{16}$/);
-    assert.equal(span.isRecording(), true);
-    span.end();
+    const tracer = provider.getTracer("t");
+    const root = tracer.startSpan("root");
+    const { traceId, spanId, traceFlags } = root.spanContext();
+    assert.match(`${traceId} ${spanId}`, /^[0-9a-f]{32} [0-9a-f]{16}$/);
+    assert.deepEqual([root.isRecording(), traceFlags], [false, TraceFlags.SAMPLED]);
+    const other = tracer.startSpan("other").spanContext();
+    assert.notEqual(other.traceId, traceId);
+    const parent = { traceId: "0af7651916cd43dd8448eb211c80319c", spanId: "b7ad6b7169203331", traceFlags: TraceFlags.NONE, traceState: new TraceState("k=v") };
+    const child = tracer.startSpan("child", {}, trace.setSpanContext(ROOT_CONTEXT, parent)).spanContext();
+    assert.deepEqual(
+      { ...child, spanId: undefined, traceState: child.traceState?.serialize() },
+      { traceId: parent.traceId, spanId: undefined, traceFlags: TraceFlags.NONE, traceState: "k=v" },
+    );
+    assert.match(child.spanId, /^[0-9a-f]{16}$/);
+    assert.notEqual(child.spanId, parent.spanId);
+    // startActiveSpan hands its function the span and returns what the function returns.
+    assert.match(
+      tracer.startActiveSpan("active", (span) => span.spanContext().traceId),
+      /^[0-9a-f]{32}$/,
+    );
     await provider.shutdown();
   });
 

@@ -1,8 +1,10 @@
-import { DiagLogLevel, diag } from "@opentelemetry/api";
+import { DiagLogLevel, diag, type TracerProvider } from "@opentelemetry/api";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { BasicTracerProvider, BatchSpanProcessor, type SpanProcessor } from "@opentelemetry/sdk-trace-base";
 import type { Logger } from "../log/logger.js";
+import { fastIds } from "./ids.js";
+import { UnrecordedTracerProvider } from "./unrecorded.js";
 
 /** The injection token of the app's tracer provider. */
 export const TRACER_PROVIDER = Symbol("TracerProvider");
@@ -57,10 +59,19 @@ function httpURL(text: string, name: string): URL {
   return url;
 }
 
+/** The tracer provider of an app: shutdown() sends the spans still batched; exportURL says where they go. */
+export interface AppTracerProvider extends TracerProvider {
+  /** Where spans are exported; undefined when nothing is. */
+  readonly exportURL?: string;
+  forceFlush(): Promise<void>;
+  shutdown(): Promise<void>;
+}
+
 /**
  * newTracerProvider makes the tracer provider a tracing middleware takes: every span gets ids, so log lines
- * can carry them, and spans are batched to an OTLP/HTTP collector only when an endpoint is configured or set
- * in the environment. Call shutdown() when the app has stopped, to send the spans still batched.
+ * can carry them, and spans are recorded and batched to an OTLP/HTTP collector only when an endpoint is
+ * configured or set in the environment (or processors are given); otherwise they are not recorded at all.
+ * Call shutdown() when the app has stopped, to send the spans still batched.
  *
  * @example
  * const provider = newTracerProvider({ service: { id, name, version }, endpoint: "http://otel-collector:4318", logger });
@@ -68,9 +79,10 @@ function httpURL(text: string, name: string): URL {
  * // after app.run() returns:
  * await provider.shutdown();
  */
-export function newTracerProvider(opts: TracerProviderOptions): BasicTracerProvider & { readonly exportURL?: string } {
+export function newTracerProvider(opts: TracerProviderOptions): AppTracerProvider {
   const exportURL = exportURLOf(opts.endpoint, opts.env ?? process.env);
   const spanProcessors = [...(opts.spanProcessors ?? [])];
+  if (!exportURL && spanProcessors.length === 0) return new UnrecordedTracerProvider();
   if (exportURL) {
     // The batch's size and delay follow OTEL_BSP_*, the exporter's headers and timeout OTEL_EXPORTER_OTLP_*.
     spanProcessors.push(new BatchSpanProcessor(new OTLPTraceExporter({ url: exportURL })));
@@ -83,6 +95,7 @@ export function newTracerProvider(opts: TracerProviderOptions): BasicTracerProvi
       "service.version": opts.service.version,
     }),
     spanProcessors,
+    idGenerator: fastIds,
   });
   return Object.assign(provider, { exportURL });
 }

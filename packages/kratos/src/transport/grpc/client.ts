@@ -1,10 +1,10 @@
 import type { DescService } from "@bufbuild/protobuf";
 import { type Client, type ClientOptions, InterceptingCall, type Interceptor, type Metadata, makeGenericClientConstructor } from "@grpc/grpc-js";
-import { ROOT_CONTEXT, type TextMapSetter, trace } from "@opentelemetry/api";
+import type { TextMapSetter } from "@opentelemetry/api";
 import { W3CTraceContextPropagator } from "@opentelemetry/core";
 import { currentContext } from "../../context/current.js";
 import { GLOBAL_METADATA_PREFIX, serverMetadataOf } from "../../context/metadata.js";
-import { SPAN_CONTEXT } from "../../context/trace.js";
+import { TRACE_CONTEXT } from "../../context/trace.js";
 import { definitionOf } from "./definition.js";
 
 const propagator = new W3CTraceContextPropagator();
@@ -24,8 +24,8 @@ export const propagation: Interceptor = (options, nextCall) =>
         for (const key of md.keys()) {
           if (key.startsWith(GLOBAL_METADATA_PREFIX) && metadata.get(key).length === 0) for (const v of md.values(key)) metadata.add(key, v);
         }
-        const span = ctx.values.get(SPAN_CONTEXT);
-        if (span && metadata.get("traceparent").length === 0) propagator.inject(trace.setSpanContext(ROOT_CONTEXT, span), metadata, metadataSetter);
+        const traced = ctx.values.get(TRACE_CONTEXT);
+        if (traced && metadata.get("traceparent").length === 0) propagator.inject(traced, metadata, metadataSetter);
       }
       next(metadata, listener);
     },
