@@ -1,13 +1,8 @@
-import { Writable } from "node:stream";
 import { newLogger } from "@kratos-ts/kratos/log";
+import { sink } from "./loggers.js";
 import { median } from "./stats.js";
 
 const lines = 100_000;
-
-// A sink that takes every line and keeps nothing, so only the logger's own cost is measured.
-function sink() {
-  return Object.assign(new Writable({ write: (_c, _e, cb) => cb() }), { write: () => true });
-}
 
 function linesPerSecond(caller: boolean): number {
   const logger = newLogger({ id: "bench", name: "helloworld", version: "bench", caller, destination: sink() });

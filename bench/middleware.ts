@@ -1,22 +1,13 @@
-import { Writable } from "node:stream";
 import { create } from "@bufbuild/protobuf";
 import { Header, runInContext, TransportContext } from "@kratos-ts/kratos/context";
-import { newLogger } from "@kratos-ts/kratos/log";
 import { chain, logging, type Middleware, metrics, recovery, tracing } from "@kratos-ts/kratos/middleware";
 import { newTracerProvider } from "@kratos-ts/kratos/tracing";
 import { Registry } from "prom-client";
 import { Greeter, HelloReplySchema, HelloRequestSchema } from "../api/helloworld/v1/greeter_pb.js";
+import { quietLogger, sinkLogger } from "./loggers.js";
 import { median } from "./stats.js";
 
 const calls = 100_000;
-const quiet = newLogger({ id: "bench", name: "bench", version: "bench", level: "silent" });
-// Access lines are made in full and written to a sink that keeps nothing.
-const sink = newLogger({
-  id: "bench",
-  name: "bench",
-  version: "bench",
-  destination: Object.assign(new Writable({ write: (_c, _e, cb) => cb() }), { write: () => true }),
-});
 const tracerProvider = newTracerProvider({ service: { id: "bench", name: "bench", version: "bench" }, env: {} });
 
 // What an HTTP request of curl's looks like to the middleware.
@@ -32,11 +23,11 @@ const sayHello = async () => create(HelloReplySchema, { message: "Hello kratos" 
 
 /** The chains measured: recovery alone, then each observing middleware after it, then all of them as the service runs. */
 const chains: Record<string, Middleware[]> = {
-  recovery: [recovery(quiet)],
-  "+ tracing": [recovery(quiet), tracing({ tracerProvider })],
-  "+ access log": [recovery(quiet), logging(sink)],
-  "+ metrics": [recovery(quiet), metrics(new Registry())],
-  "+ all three": [recovery(quiet), tracing({ tracerProvider }), logging(sink), metrics(new Registry())],
+  recovery: [recovery(quietLogger)],
+  "+ tracing": [recovery(quietLogger), tracing({ tracerProvider })],
+  "+ access log": [recovery(quietLogger), logging(sinkLogger)],
+  "+ metrics": [recovery(quietLogger), metrics(new Registry())],
+  "+ all three": [recovery(quietLogger), tracing({ tracerProvider }), logging(sinkLogger), metrics(new Registry())],
 };
 
 /** microsPerCall runs SayHello's handler through a chain, in a request context as the transports do, with no socket. */

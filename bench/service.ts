@@ -1,9 +1,9 @@
-import { Writable } from "node:stream";
 import { newLogger } from "@kratos-ts/kratos/log";
 import { GRPCServer } from "@kratos-ts/kratos/transport/grpc";
 import { HTTPServer } from "@kratos-ts/kratos/transport/http";
 import { wireApp } from "../cmd/helloworld/wire.js";
 import { Bootstrap } from "../internal/conf/conf.js";
+import { sink } from "./loggers.js";
 import { median } from "./stats.js";
 import { grpcCaller, httpGetter, run } from "./transports.js";
 
@@ -15,8 +15,7 @@ export async function startService(overrides: { log?: object; trace?: object; me
     data: { database: { driver: "sqlite", source: ":memory:" } },
     server: { http: { addr: "127.0.0.1:0", metrics_path: overrides.metricsPath }, grpc: { addr: "127.0.0.1:0" } },
   });
-  const sink = Object.assign(new Writable({ write: (_c, _e, cb) => cb() }), { write: () => true });
-  const { app, cleanup, container } = wireApp(bc, newLogger({ id: "bench", name: "helloworld", version: "bench", destination: sink }));
+  const { app, cleanup, container } = wireApp(bc, newLogger({ id: "bench", name: "helloworld", version: "bench", destination: sink() }));
   const done = app.run().finally(cleanup);
   await app.started;
   return {

@@ -1,9 +1,7 @@
 import { Agent, request } from "node:http";
 import type { AddressInfo } from "node:net";
-import { Writable } from "node:stream";
 import { create } from "@bufbuild/protobuf";
 import { credentials, Server, ServerCredentials } from "@grpc/grpc-js";
-import { newLogger } from "@kratos-ts/kratos/log";
 import { logging, type Middleware, metrics, recovery, tracing } from "@kratos-ts/kratos/middleware";
 import { newTracerProvider } from "@kratos-ts/kratos/tracing";
 import { definitionOf, GRPCServer } from "@kratos-ts/kratos/transport/grpc";
@@ -13,18 +11,11 @@ import { Registry } from "prom-client";
 import { GreeterClient, type GreeterServer, registerGreeterServer } from "../api/helloworld/v1/greeter_grpc.js";
 import { registerGreeterHTTPServer } from "../api/helloworld/v1/greeter_http.js";
 import { Greeter, type HelloReply, HelloReplySchema, HelloRequestSchema } from "../api/helloworld/v1/greeter_pb.js";
+import { quietLogger, sinkLogger } from "./loggers.js";
 import { median } from "./stats.js";
 
 const concurrency = 16;
 const requests = 4000;
-const logger = newLogger({ id: "bench", name: "bench", version: "bench", level: "silent" });
-// The access log's own cost: its lines are made in full (args, fields, JSON) and written to a sink that keeps nothing.
-const accessLogger = newLogger({
-  id: "bench",
-  name: "bench",
-  version: "bench",
-  destination: Object.assign(new Writable({ write: (_c, _e, cb) => cb() }), { write: () => true }),
-});
 // Only SayHello is measured; the other RPCs are served but refuse.
 const notMeasured = async (): Promise<never> => {
   throw new Error("not part of the benchmark");
@@ -73,7 +64,7 @@ async function bareExpress(): Promise<{ port: number; close: () => void }> {
 }
 
 async function frameworkHTTP(middleware: Middleware[]): Promise<{ port: number; close: () => Promise<void> }> {
-  const s = new HTTPServer({ address: "127.0.0.1:0", timeout: 1000, middleware, logger });
+  const s = new HTTPServer({ address: "127.0.0.1:0", timeout: 1000, middleware, logger: quietLogger });
   registerGreeterHTTPServer(s, greeter);
   await s.start();
   return { port: Number(s.address.split(":").pop()), close: () => s.stop(AbortSignal.timeout(1000)) };
@@ -90,7 +81,7 @@ async function bareGRPC(): Promise<{ address: string; close: () => void }> {
 }
 
 async function frameworkGRPC(middleware: Middleware[]): Promise<{ address: string; close: () => Promise<void> }> {
-  const s = new GRPCServer({ address: "127.0.0.1:0", timeout: 1000, middleware, logger });
+  const s = new GRPCServer({ address: "127.0.0.1:0", timeout: 1000, middleware, logger: quietLogger });
   registerGreeterServer(s, greeter);
   await s.start();
   return { address: s.address, close: () => s.stop(AbortSignal.timeout(1000)) };
@@ -119,9 +110,9 @@ export interface Comparison {
 
 /** benchTransports measures SayHello on bare express and grpc-js, on the framework, and on the framework observed, in alternating rounds. */
 export async function benchTransports(rounds: number): Promise<{ http: Comparison; grpc: Comparison }> {
-  const plain = [recovery(logger)];
+  const plain = [recovery(quietLogger)];
   const tracerProvider = newTracerProvider({ service: { id: "bench", name: "bench", version: "0" }, env: {} });
-  const observed = [recovery(logger), tracing({ tracerProvider }), logging(accessLogger), metrics(new Registry())];
+  const observed = [recovery(quietLogger), tracing({ tracerProvider }), logging(sinkLogger), metrics(new Registry())];
   const [be, fh, fhm, bg, fg, fgm] = await Promise.all([
     bareExpress(),
     frameworkHTTP(plain),

@@ -76,4 +76,30 @@ describe("metrics middleware", () => {
     assert.deepEqual(await counts(a), { [`grpc ${op} 200 `]: 1 });
     assert.deepEqual(await counts(b), {});
   });
+
+  it("puts each duration in the first bucket whose bound it does not pass (le), and counts and sums them", async (t) => {
+    const registry = new Registry();
+    // Each call takes the next of these many seconds, by the clock the middleware reads.
+    const durations = [0.005, 0.0051, 0.01, 20];
+    let clock = 0;
+    let call = 0;
+    t.mock.method(performance, "now", () => clock);
+    const timed = metrics({ registry, buckets: [0.01, 0.005] })(async () => {
+      clock += (durations[call++] as number) * 1000;
+      return "ok";
+    });
+    for (const _ of durations) await timed(testContext({ operation: op, kind: "http" }), "x");
+    const metric = await registry.getSingleMetric("server_requests_seconds")?.get();
+    assert.deepEqual(
+      metric?.values.map((v) => [(v as { metricName?: string }).metricName, v.labels.le ?? "", v.value]),
+      [
+        ["server_requests_seconds_bucket", 0.005, 1],
+        ["server_requests_seconds_bucket", 0.01, 3],
+        ["server_requests_seconds_bucket", "+Inf", 4],
+        ["server_requests_seconds_sum", "", 0.005 + 0.0051 + 0.01 + 20],
+        ["server_requests_seconds_count", "", 4],
+      ],
+    );
+    assert.equal(metric?.type, "histogram");
+  });
 });

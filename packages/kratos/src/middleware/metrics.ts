@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+import { Counter, Gauge, type Metric, type Registry } from "prom-client";
 import { answerOf } from "../errors/public.js";
 import { invoke, type Middleware } from "./middleware.js";
 
@@ -20,18 +20,22 @@ interface Series {
   ok: number;
   /** Requests answered with an error, by "code reason". */
   answered: Map<string, { code: number; reason: string; n: number }>;
+  /** How many requests took at most each bucket's bound and more than the one before; then those over the last. */
+  perBucket: Float64Array;
+  seconds: number;
+  timed: number;
 }
 
 interface Instruments {
   series: (kind: string, operation: string) => Series;
-  seconds: Histogram<"kind" | "operation">;
+  observe: (s: Series, seconds: number) => void;
 }
 
 // Both transports' servers take metrics(registry); the instruments are made once per registry and shared.
 const made = new WeakMap<Registry, Instruments>();
 
-// prom-client hashes the labels on every inc, dec and observe (about 0.3-0.5 us each): the counter and the
-// in-flight gauge are kept here in plain numbers per series and handed to prom-client when it is scraped.
+// prom-client hashes the labels on every inc, dec and observe (about 0.3-0.5 us each): the counter, the
+// in-flight gauge and the histogram are kept here in plain numbers per series and handed over when scraped.
 function instruments(opts: MetricsOptions): Instruments {
   const found = made.get(opts.registry);
   if (found) return found;
@@ -59,26 +63,61 @@ function instruments(opts: MetricsOptions): Instruments {
       for (const s of all.values()) this.set(s.labels, s.inFlight);
     },
   });
+  const bounds = [...(opts.buckets ?? DEFAULT_SECONDS_BUCKETS)].sort((a, b) => a - b);
+  opts.registry.registerMetric(secondsHistogram(bounds, all) as unknown as Metric);
   const created: Instruments = {
     series(kind, operation) {
       const key = `${kind} ${operation}`;
       let s = all.get(key);
       if (!s) {
-        s = { labels: { kind, operation }, inFlight: 0, ok: 0, answered: new Map() };
+        s = { labels: { kind, operation }, inFlight: 0, ok: 0, answered: new Map(), perBucket: new Float64Array(bounds.length + 1), seconds: 0, timed: 0 };
         all.set(key, s);
       }
       return s;
     },
-    seconds: new Histogram({
-      name: "server_requests_seconds",
-      help: "How long the server took to answer requests, in seconds.",
-      labelNames: ["kind", "operation"],
-      buckets: [...(opts.buckets ?? DEFAULT_SECONDS_BUCKETS)],
-      registers,
-    }),
+    observe(s, seconds) {
+      let i = 0;
+      while (i < bounds.length && seconds > (bounds[i] as number)) i++;
+      (s.perBucket[i] as number)++;
+      s.seconds += seconds;
+      s.timed++;
+    },
   };
   made.set(opts.registry, created);
   return created;
+}
+
+/**
+ * secondsHistogram is server_requests_seconds as prom-client's registry takes a metric: what a Histogram's
+ * get() gives, made from the series at each scrape.
+ */
+function secondsHistogram(bounds: number[], all: Map<string, Series>) {
+  const name = "server_requests_seconds";
+  const shape = { name, help: "How long the server took to answer requests, in seconds.", type: "histogram", aggregator: "sum" };
+  return {
+    ...shape,
+    async get() {
+      const values: Array<{ metricName: string; labels: Record<string, string | number>; value: number }> = [];
+      for (const s of all.values()) {
+        let cumulative = 0;
+        for (const [i, le] of bounds.entries()) {
+          cumulative += s.perBucket[i] as number;
+          values.push({ metricName: `${name}_bucket`, labels: { le, ...s.labels }, value: cumulative });
+        }
+        values.push({ metricName: `${name}_bucket`, labels: { le: "+Inf", ...s.labels }, value: s.timed });
+        values.push({ metricName: `${name}_sum`, labels: s.labels, value: s.seconds });
+        values.push({ metricName: `${name}_count`, labels: s.labels, value: s.timed });
+      }
+      return { ...shape, values };
+    },
+    reset() {
+      for (const s of all.values()) {
+        s.perBucket.fill(0);
+        s.seconds = 0;
+        s.timed = 0;
+      }
+    },
+  };
 }
 
 /**
@@ -95,13 +134,13 @@ function instruments(opts: MetricsOptions): Instruments {
  * new HTTPServer({ address: ":8000", timeout: 1000, logger, middleware: [recovery(logger), metrics(registry), validate()] });
  */
 export function metrics(opts: Registry | MetricsOptions): Middleware {
-  const { series, seconds } = instruments("registry" in opts ? opts : { registry: opts });
+  const { series, observe } = instruments("registry" in opts ? opts : { registry: opts });
   return (next) => (ctx, req) => {
     const s = series(ctx.kind, ctx.operation);
     s.inFlight++;
     const start = performance.now();
     const done = () => {
-      seconds.observe(s.labels, (performance.now() - start) / 1000);
+      observe(s, (performance.now() - start) / 1000);
       s.inFlight--;
     };
     return invoke(next, ctx, req).then(
