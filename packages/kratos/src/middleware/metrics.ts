@@ -135,30 +135,34 @@ function secondsHistogram(bounds: number[], all: Map<string, Series>) {
  */
 export function metrics(opts: Registry | MetricsOptions): Middleware {
   const { series, observe } = instruments("registry" in opts ? opts : { registry: opts });
-  return (next) => (ctx, req) => {
-    const s = series(ctx.kind, ctx.operation);
-    s.inFlight++;
-    const start = performance.now();
-    const done = () => {
-      observe(s, (performance.now() - start) / 1000);
-      s.inFlight--;
+  return (next) => {
+    // A transport wraps each method's handler on its own, so one wrapped handler nearly always serves one series.
+    let last: Series | undefined;
+    return (ctx, req) => {
+      const s = last && last.labels.operation === ctx.operation && last.labels.kind === ctx.kind ? last : (last = series(ctx.kind, ctx.operation));
+      s.inFlight++;
+      const start = performance.now();
+      const done = () => {
+        observe(s, (performance.now() - start) / 1000);
+        s.inFlight--;
+      };
+      return invoke(next, ctx, req).then(
+        (reply) => {
+          s.ok++;
+          done();
+          return reply;
+        },
+        (err: unknown) => {
+          // Counted as the client is answered: a handler's bug is the 500 UNKNOWN recovery makes of it.
+          const { code, reason } = answerOf(err);
+          const key = `${code} ${reason}`;
+          const a = s.answered.get(key);
+          if (a) a.n++;
+          else s.answered.set(key, { code, reason, n: 1 });
+          done();
+          throw err;
+        },
+      );
     };
-    return invoke(next, ctx, req).then(
-      (reply) => {
-        s.ok++;
-        done();
-        return reply;
-      },
-      (err: unknown) => {
-        // Counted as the client is answered: a handler's bug is the 500 UNKNOWN recovery makes of it.
-        const { code, reason } = answerOf(err);
-        const key = `${code} ${reason}`;
-        const a = s.answered.get(key);
-        if (a) a.n++;
-        else s.answered.set(key, { code, reason, n: 1 });
-        done();
-        throw err;
-      },
-    );
   };
 }
