@@ -139,7 +139,8 @@ export function metrics(opts: Registry | MetricsOptions): Middleware {
     // A transport wraps each method's handler on its own, so one wrapped handler nearly always serves one series.
     let last: Series | undefined;
     return (ctx, req) => {
-      const s = last && last.labels.operation === ctx.operation && last.labels.kind === ctx.kind ? last : (last = series(ctx.kind, ctx.operation));
+      if (!last || last.labels.operation !== ctx.operation || last.labels.kind !== ctx.kind) last = series(ctx.kind, ctx.operation);
+      const s = last;
       s.inFlight++;
       const start = performance.now();
       const done = () => {
