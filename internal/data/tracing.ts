@@ -30,13 +30,12 @@ class TracedConnection implements DatabaseConnection {
     const parent = requestTraceContext();
     if (!parent) return this.inner.executeQuery(query);
     const span = this.tracer.startSpan("query", { kind: SpanKind.CLIENT }, parent);
-    // A span that records nothing (nothing is exported) only needs its ids: no name, no attributes.
-    if (span.isRecording()) {
-      const operation = operationOf(query.sql);
-      const table = tableOf(query.query as unknown as Node);
-      span.updateName(table ? `${operation} ${table}` : operation);
-      span.setAttributes({ ...this.database, "db.operation.name": operation, ...(table ? { "db.collection.name": table } : {}), "db.query.text": query.sql });
-    }
+    // A span that records nothing (nothing is exported) has only its ids: no name, attributes or end to give it.
+    if (!span.isRecording()) return this.inner.executeQuery<R>(query);
+    const operation = operationOf(query.sql);
+    const table = tableOf(query.query as unknown as Node);
+    span.updateName(table ? `${operation} ${table}` : operation);
+    span.setAttributes({ ...this.database, "db.operation.name": operation, ...(table ? { "db.collection.name": table } : {}), "db.query.text": query.sql });
     let result: Promise<QueryResult<R>>;
     try {
       result = this.inner.executeQuery<R>(query);

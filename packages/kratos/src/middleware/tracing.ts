@@ -78,9 +78,12 @@ export function tracing(opts: TracingOptions = {}): Middleware {
     if (span.isRecording()) span.setAttributes(attributesOf(ctx));
     const traced = trace.setSpan(parent, span);
     ctx.values.set(TRACE_CONTEXT, traced);
-    const codeKey = ctx.kind === "grpc" ? "rpc.grpc.status_code" : "http.response.status_code";
     // With a context manager registered (OpenTelemetry's SDK), other instrumentation sees the span as active too.
-    return (managed ? otelContext.with(traced, invoke, undefined, next, ctx, req) : invoke(next, ctx, req)).then(
+    const served = managed ? otelContext.with(traced, invoke, undefined, next, ctx, req) : invoke(next, ctx, req);
+    // A span that records nothing has nothing to be told at the end: no promise reaction for it.
+    if (!span.isRecording()) return served;
+    const codeKey = ctx.kind === "grpc" ? "rpc.grpc.status_code" : "http.response.status_code";
+    return served.then(
       (reply) => {
         span.setAttribute(codeKey, ctx.kind === "grpc" ? 0 : 200);
         span.end();
