@@ -61,7 +61,9 @@ function extractParent(propagator: TextMapPropagator, ctx: Context): TraceContex
  * answered with, and status ERROR for a 5xx. Every log line written while the request is served carries its
  * trace.id and span.id, and the generated gRPC clients send it on as the parent of the services they call.
  *
- * Put it right after recovery, so everything inside, the access log included, is part of the span.
+ * Put it right after recovery, so everything inside, the access log included, is part of the span. If
+ * OpenTelemetry's SDK (a context manager) is to see the span as active, start the SDK before making the
+ * middleware: whether one is registered is checked once, here, to spare every request a context switch.
  *
  * @example
  * const provider = newTracerProvider({ service: { id, name, version } });
