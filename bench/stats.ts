@@ -4,3 +4,8 @@ export function median(xs: number[]): number {
   const mid = Math.floor(s.length / 2);
   return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
 }
+
+/** pairedRatio is the median of a[i] / b[i]: runs made back to back share the machine's slow and fast moments. */
+export function pairedRatio(a: number[], b: number[]): number {
+  return median(a.map((v, i) => v / (b[i] as number)));
+}

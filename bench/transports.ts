@@ -12,7 +12,7 @@ import { GreeterClient, type GreeterServer, registerGreeterServer } from "../api
 import { registerGreeterHTTPServer } from "../api/helloworld/v1/greeter_http.js";
 import { Greeter, type HelloReply, HelloReplySchema, HelloRequestSchema } from "../api/helloworld/v1/greeter_pb.js";
 import { quietLogger, sinkLogger } from "./loggers.js";
-import { median } from "./stats.js";
+import { median, pairedRatio } from "./stats.js";
 
 const concurrency = 16;
 const requests = 4000;
@@ -144,10 +144,9 @@ export async function benchTransports(rounds: number): Promise<{ http: Compariso
   const cmp = (bare: number[], fw: number[], fwm: number[]) => ({
     bare: median(bare),
     framework: median(fw),
-    ratio: median(fw.map((v, i) => v / (bare[i] as number))),
+    ratio: pairedRatio(fw, bare),
     observed: median(fwm),
-    // Paired by round: the two ran back to back, so a slow moment of the machine slows both.
-    observedRatio: median(fwm.map((v, i) => v / (fw[i] as number))),
+    observedRatio: pairedRatio(fwm, fw),
   });
   return { http: cmp(r.bh, r.fh, r.fhm), grpc: cmp(r.bg, r.fg, r.fgm) };
 }

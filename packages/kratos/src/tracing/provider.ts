@@ -2,6 +2,7 @@ import { DiagLogLevel, diag, type TracerProvider } from "@opentelemetry/api";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { BasicTracerProvider, BatchSpanProcessor, type SpanProcessor } from "@opentelemetry/sdk-trace-base";
+import { messageOf } from "../errors/public.js";
 import type { Logger } from "../log/logger.js";
 import { fastIds } from "./ids.js";
 import { UnrecordedTracerProvider } from "./unrecorded.js";
@@ -107,8 +108,8 @@ function reportExportFailures(logger: Logger): void {
   diag.setLogger({ error: warn, warn, info: quiet, debug: quiet, verbose: quiet }, { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
 }
 
+// OpenTelemetry passes errors, and sometimes plain objects that only carry a message.
 function describe(arg: unknown): string {
-  if (arg instanceof Error) return arg.message;
-  if (typeof arg === "object" && arg !== null && "message" in arg) return String((arg as { message: unknown }).message);
-  return String(arg);
+  if (typeof arg === "object" && arg !== null && !(arg instanceof Error) && "message" in arg) return String((arg as { message: unknown }).message);
+  return messageOf(arg);
 }

@@ -30,20 +30,18 @@ export class UnrecordedTracerProvider implements TracerProvider {
 }
 
 class UnrecordedTracer implements Tracer {
-  private readonly ids = fastIds;
-
   startSpan(_name: string, _options?: SpanOptions, context: TraceContext = otelContext.active()): Span {
     const parent = trace.getSpanContext(context);
     // A parent is one of ours, or one a propagator validated; only the all-zero ids of "no span" are refused here.
     if (parent && parent.traceId !== INVALID_TRACEID && parent.spanId !== INVALID_SPANID) {
       return trace.wrapSpanContext({
         traceId: parent.traceId,
-        spanId: this.ids.generateSpanId(),
+        spanId: fastIds.generateSpanId(),
         traceFlags: parent.traceFlags,
         traceState: parent.traceState,
       });
     }
-    return trace.wrapSpanContext({ traceId: this.ids.generateTraceId(), spanId: this.ids.generateSpanId(), traceFlags: TraceFlags.SAMPLED });
+    return trace.wrapSpanContext({ traceId: fastIds.generateTraceId(), spanId: fastIds.generateSpanId(), traceFlags: TraceFlags.SAMPLED });
   }
 
   startActiveSpan<F extends (span: Span) => unknown>(name: string, ...rest: [F] | [SpanOptions, F] | [SpanOptions, TraceContext, F]): ReturnType<F> {
