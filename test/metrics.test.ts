@@ -4,8 +4,10 @@ import { execFile } from "node:child_process";
 import { after, before, describe, it } from "node:test";
 import { create } from "@bufbuild/protobuf";
 import { status } from "@grpc/grpc-js";
+import type { Registry } from "prom-client";
 import type { GreeterClient } from "../api/helloworld/v1/greeter_grpc.js";
 import { HelloRequestSchema } from "../api/helloworld/v1/greeter_pb.js";
+import { METRICS_REGISTRY } from "../internal/server/metrics.js";
 import { type RunningApp, startApp } from "./support/app.js";
 import { call, callError } from "./support/grpc.js";
 import { type Sample, samples, value } from "./support/metrics.js";
@@ -158,10 +160,16 @@ describe("the metrics path", () => {
     }
   });
 
-  it("is off when server.http.metrics_path is empty", async () => {
+  it("is off when server.http.metrics_path is empty: nothing served, and no call counted or timed", async () => {
     const running = await startApp({ server: { http: { addr: "127.0.0.1:0", metrics_path: "" } } });
     try {
       assert.equal((await scrape(running, "/metrics")).status, 404);
+      assert.equal((await fetch(`${running.httpURL}/helloworld/uncounted`)).status, 200);
+      const kept = samples(await running.container.resolve<Registry>(METRICS_REGISTRY).metrics());
+      assert.deepEqual(
+        kept.filter((s) => s.name.startsWith("server_requests")),
+        [],
+      );
     } finally {
       await running.stop();
     }

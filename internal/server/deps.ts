@@ -28,8 +28,14 @@ export interface ServerDeps {
  * access log, metrics, validate; so the span, the access line and the counters see the final code of a
  * refused request and of a bug, and the access line carries the span's ids.
  */
-export function middlewareOf({ logger, registry, accessLog, tracerProvider }: ServerDeps): Middleware[] {
-  return [recovery(logger), ...(tracerProvider ? [tracing({ tracerProvider })] : []), ...(accessLog ? [logging(logger)] : []), metrics(registry), validate()];
+export function middlewareOf({ logger, registry, accessLog, metrics: counted, tracerProvider }: ServerDeps): Middleware[] {
+  return [
+    recovery(logger),
+    ...(tracerProvider ? [tracing({ tracerProvider })] : []),
+    ...(accessLog ? [logging(logger)] : []),
+    ...(counted ? [metrics(registry)] : []),
+    validate(),
+  ];
 }
 
 /** serverDeps resolves the servers' shared dependencies from the container. */

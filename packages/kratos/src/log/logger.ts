@@ -4,6 +4,7 @@ import type { PrettyOptions } from "pino-pretty";
 import { currentContext } from "../context/current.js";
 import { spanContextOf } from "../context/trace.js";
 import { callerOf } from "./caller.js";
+import { markPlain } from "./line.js";
 import { timestampField } from "./timestamp.js";
 
 // pino-pretty is loaded only for the pretty format, so JSON logging (production) never pays for it.
@@ -65,6 +66,7 @@ export function newLogger(opts: LoggerOptions): Logger {
     destination,
   );
   if (stdout) buffered.set(logger, stdout);
+  if (!opts.caller) markPlain(logger);
   return logger;
 }
 

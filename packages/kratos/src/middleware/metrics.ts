@@ -143,14 +143,11 @@ export function metrics(opts: Registry | MetricsOptions): Middleware {
       const s = last;
       s.inFlight++;
       const start = performance.now();
-      const done = () => {
-        observe(s, (performance.now() - start) / 1000);
-        s.inFlight--;
-      };
       return invoke(next, ctx, req).then(
         (reply) => {
           s.ok++;
-          done();
+          s.inFlight--;
+          observe(s, (performance.now() - start) / 1000);
           return reply;
         },
         (err: unknown) => {
@@ -160,7 +157,8 @@ export function metrics(opts: Registry | MetricsOptions): Middleware {
           const a = s.answered.get(key);
           if (a) a.n++;
           else s.answered.set(key, { code, reason, n: 1 });
-          done();
+          s.inFlight--;
+          observe(s, (performance.now() - start) / 1000);
           throw err;
         },
       );

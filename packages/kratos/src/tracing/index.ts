@@ -1,3 +1,3 @@
 export { requestTraceContext } from "./context.js";
 export { type AppTracerProvider, exportURLOf, newTracerProvider, TRACER_PROVIDER, type TracerProviderOptions } from "./provider.js";
-export { UnrecordedTracerProvider } from "./unrecorded.js";
+export { recordsSpans, UnrecordedTracerProvider } from "./unrecorded.js";

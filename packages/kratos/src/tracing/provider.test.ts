@@ -2,7 +2,9 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { ROOT_CONTEXT, TraceFlags, trace } from "@opentelemetry/api";
 import { TraceState } from "@opentelemetry/core";
+import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { exportURLOf, newTracerProvider } from "./provider.js";
+import { recordsSpans } from "./unrecorded.js";
 
 describe("exportURLOf", () => {
   const cases: Array<[string, string | undefined, Record<string, string>, string | undefined]> = [
@@ -79,6 +81,20 @@ describe("newTracerProvider", () => {
   it("exports to the URL the environment names", async () => {
     const provider = newTracerProvider({ service, env: { OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:4318" } });
     assert.equal(provider.exportURL, "http://127.0.0.1:4318/v1/traces");
+    assert.equal(recordsSpans(provider), true);
     await provider.shutdown();
+  });
+
+  it("says whether its spans are recorded: not with nothing to export, yes with processors given", async () => {
+    assert.equal(recordsSpans(newTracerProvider({ service, env: {} })), false);
+    const exporter = new InMemorySpanExporter();
+    const recording = newTracerProvider({ service, env: {}, spanProcessors: [new SimpleSpanProcessor(exporter)] });
+    assert.equal(recordsSpans(recording), true);
+    recording.getTracer("t").startSpan("seen").end();
+    assert.deepEqual(
+      exporter.getFinishedSpans().map((s) => s.name),
+      ["seen"],
+    );
+    await recording.shutdown();
   });
 });

@@ -29,6 +29,17 @@ export class UnrecordedTracerProvider implements TracerProvider {
   async shutdown(): Promise<void> {}
 }
 
+/**
+ * recordsSpans tells whether provider's spans are recorded (and so exported); a span of one that records
+ * nothing only has ids, so work done only to describe it, such as a span per database query, can be skipped.
+ *
+ * @example
+ * const db = new Kysely({ dialect: recordsSpans(provider) ? tracedDialect(dialect, provider) : dialect });
+ */
+export function recordsSpans(provider: TracerProvider): boolean {
+  return !(provider instanceof UnrecordedTracerProvider);
+}
+
 class UnrecordedTracer implements Tracer {
   startSpan(_name: string, _options?: SpanOptions, context: TraceContext = otelContext.active()): Span {
     const parent = trace.getSpanContext(context);
