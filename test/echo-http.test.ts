@@ -6,7 +6,7 @@ import { newLogger } from "@kratos-ts/kratos/log";
 import { LogCapture } from "@kratos-ts/kratos/testing";
 import { EchoReplySchema, EchoRequestSchema, InnerSchema } from "./api/echo/v1/echo_pb.js";
 import { type EchoServers, startEchoServers } from "./support/echo.js";
-import { rawRequest } from "./support/http.js";
+import { rawExchange, rawRequest } from "./support/http.js";
 import { parseError } from "./support/json.js";
 
 describe("HTTP bindings generated from google.api.http rules", () => {
@@ -143,6 +143,15 @@ describe("HTTP bindings generated from google.api.http rules", () => {
         assert.equal(res.body.toString(), `{"code":404,"reason":"NOT_FOUND","message":"no route matches ${method} /v1/labels/red/echo/9/x","metadata":{}}`);
       }
     });
+  });
+
+  it("answers CONNECT, which no route serves, with 405 in the Kratos error JSON and closes the connection", async () => {
+    const body = '{"code":405,"reason":"METHOD_NOT_ALLOWED","message":"method CONNECT is not allowed on example.com:443","metadata":{}}';
+    assert.equal(
+      await rawExchange(s.httpURL, "CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n"),
+      `HTTP/1.1 405 Method Not Allowed\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
+    );
+    assert.equal((await rawRequest(s.httpURL, "GET", "/v1/echo/7")).status, 200, "the server still serves");
   });
 
   describe("301 to the clean path, as gorilla/mux with StrictSlash", () => {

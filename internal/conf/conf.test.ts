@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -214,6 +215,34 @@ describe("loadConfig with the app's Bootstrap schema", () => {
     it("refuses a bare number as a duration, saying a unit is wanted", (t) => {
       const file = join(tempDir(t, { "config.yaml": "app:\n  stop_timeout: 10\n" }), "config.yaml");
       refuses(file, `config: app.stop_timeout (${file}): invalid duration 10: want a Go duration such as 1s, 500ms or 1m30s`);
+    });
+
+    it("refuses a duration of another type, naming the key and what is wanted", (t) => {
+      const file = join(tempDir(t, { "config.yaml": "server:\n  http:\n    timeout: true\n" }), "config.yaml");
+      refuses(file, `config: server.http.timeout (${file}): invalid duration true: want a Go duration such as 1s, 500ms or 1m30s`);
+      const list = join(tempDir(t, { "config.yaml": "server:\n  grpc:\n    timeout: [1s]\n" }), "config.yaml");
+      refuses(list, `config: server.grpc.timeout (${list}): invalid duration ["1s"]: want a Go duration such as 1s, 500ms or 1m30s`);
+    });
+
+    it("takes a duration up to 596h and refuses a longer one, which Node's timers would fire at once", (t) => {
+      assert.equal(load(tempDir(t, { "config.yaml": "app:\n  stop_timeout: 596h\n" })).app.stop_timeout, 596 * 3600 * 1000);
+      const file = join(tempDir(t, { "config.yaml": "app:\n  stop_timeout: 596h0m0.001s\n" }), "config.yaml");
+      refuses(file, `config: app.stop_timeout (${file}): invalid duration "596h0m0.001s": longer than 596h, the longest Node's timers wait`);
+    });
+
+    it("refuses a port out of range, and an address that is not host:port, naming the key", (t) => {
+      const file = join(tempDir(t, { "config.yaml": "server:\n  http:\n    addr: 0.0.0.0:99999\n" }), "config.yaml");
+      refuses(file, `config: server.http.addr (${file}): invalid address "0.0.0.0:99999": port 99999 is out of range (0 to 65535)`);
+      const bare = join(tempDir(t, { "config.yaml": "data:\n  redis:\n    addr: localhost\n" }), "config.yaml");
+      refuses(bare, `config: data.redis.addr (${bare}): invalid address "localhost": want host:port, [v6]:port or :port`);
+      assert.equal(load(tempDir(t, { "config.yaml": 'server:\n  grpc:\n    addr: "[::1]:0"\n' })).server.grpc.addr, "[::1]:0");
+    });
+
+    it("refuses a named pipe as the config file at once, instead of blocking on its read", (t) => {
+      const dir = tempDir(t);
+      const fifo = join(dir, "config.yaml");
+      execFileSync("mkfifo", [fifo]);
+      refuses(fifo, `config: ${fifo}: not a regular file or a directory`);
     });
 
     it("accepts a bare 0 as a zero duration, as Go does", (t) => {

@@ -1,16 +1,16 @@
-import { duration } from "@kratos-ts/kratos/config";
+import { address, duration } from "@kratos-ts/kratos/config";
 import { z } from "zod";
 
 const listener = (addr: string) =>
   z.strictObject({
     network: z.literal("tcp").prefault("tcp"),
-    addr: z.string().prefault(addr),
+    addr: address().prefault(addr),
     timeout: duration().prefault("1s"),
   });
 
 const redis = z.strictObject({
   network: z.literal("tcp").prefault("tcp"),
-  addr: z.string().prefault("127.0.0.1:6379"),
+  addr: address().prefault("127.0.0.1:6379"),
   read_timeout: duration().prefault("0.2s"),
   write_timeout: duration().prefault("0.2s"),
 });

@@ -8,6 +8,8 @@ import type { Server } from "./transport/server.js";
 /** A server that records what happens to it; start fails if told to, stop hangs until forced if told to. */
 class FakeServer implements Server {
   release?: () => void;
+  /** Ends a hanging stop as if its last request was answered. */
+  finishStop?: () => void;
   constructor(
     private readonly name: string,
     private readonly events: string[],
@@ -21,8 +23,12 @@ class FakeServer implements Server {
   }
   async stop(force: AbortSignal) {
     this.events.push(`${this.name} stop`);
-    if (this.opts.hangStop) await new Promise((resolve) => force.addEventListener("abort", resolve, { once: true }));
-    else await new Promise(setImmediate);
+    if (this.opts.hangStop) {
+      await new Promise<void>((resolve) => {
+        this.finishStop = resolve;
+        force.addEventListener("abort", () => resolve(), { once: true });
+      });
+    } else await new Promise(setImmediate);
     this.events.push(`${this.name} stopped${force.aborted ? " (forced)" : ""}`);
   }
 }
@@ -101,6 +107,23 @@ describe("App", () => {
     await done;
     assert.ok(Date.now() - t0 < 1000);
     assert.deepEqual(events.slice(-3), ["slow stop", "slow stopped (forced)", "afterStop"]);
+  });
+
+  it("holds the servers' stop for a stop timeout longer than Node's timers take, instead of forcing it at once", async () => {
+    const events: string[] = [];
+    const slow = new FakeServer("slow", events, { hangStop: true });
+    const app = newApp([slow], events, { stopTimeout: 700 * 3600 * 1000 });
+    const done = app.run();
+    await new Promise(setImmediate);
+    slow.release?.();
+    await app.started;
+    app.stop();
+    // An overflowing timer fires after 1 ms; 50 ms without the force is proof enough that none is due.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.deepEqual(events.slice(-1), ["slow stop"], "still waiting for its requests");
+    slow.finishStop?.();
+    await done;
+    assert.deepEqual(events.slice(-2), ["slow stopped", "afterStop"]);
   });
 
   it("still stops the servers when a beforeStop hook fails, then reports its error", async () => {

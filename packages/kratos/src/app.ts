@@ -1,5 +1,6 @@
 import type { Readiness } from "./health/readiness.js";
 import type { Logger } from "./log/logger.js";
+import { setLongTimeout } from "./timer.js";
 import type { Server } from "./transport/server.js";
 
 export type Hook = () => Promise<void> | void;
@@ -122,11 +123,11 @@ export class App {
 
   private async stopServers(servers: Server[]): Promise<void> {
     const force = new AbortController();
-    const timer = setTimeout(() => force.abort(), this.opts.stopTimeout ?? 10_000);
+    const cancel = setLongTimeout(() => force.abort(), this.opts.stopTimeout ?? 10_000);
     try {
       await Promise.all(servers.map((s) => s.stop(force.signal)));
     } finally {
-      clearTimeout(timer);
+      cancel();
     }
   }
 

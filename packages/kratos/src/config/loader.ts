@@ -40,8 +40,12 @@ export function loadConfig<S extends z.ZodType>(path: string, opts: LoadOptions<
 function configFiles(path: string): string[] {
   let isDir: boolean;
   try {
-    isDir = statSync(path).isDirectory();
+    const stat = statSync(path);
+    isDir = stat.isDirectory();
+    // A FIFO or a device would block the read, or never end it.
+    if (!isDir && !stat.isFile()) throw new ConfigError(`config: ${path}: not a regular file or a directory`);
   } catch (err) {
+    if (err instanceof ConfigError) throw err;
     throw new ConfigError(
       `config: cannot read ${path}: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file or directory" : (err as Error).message}`,
     );

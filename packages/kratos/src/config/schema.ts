@@ -1,16 +1,47 @@
 import { z } from "zod";
+import { parseAddress } from "../transport/address.js";
 import { parseDuration } from "./duration.js";
 
-/** duration is a config value written as a Go duration (1s, 0.2s, 500ms, 1m30s) and read as milliseconds. */
+/** The longest duration a config may give, 596h: about the longest delay Node's timers take (2^31-1 ms). */
+export const MAX_DURATION = "596h";
+const maxDurationMs = parseDuration(MAX_DURATION) as number;
+
+/**
+ * duration is a config value written as a Go duration (1s, 0.2s, 500ms, 1m30s) and read as milliseconds; a
+ * value of another type, or longer than MAX_DURATION, is refused with a message saying what is wanted.
+ *
+ * @example
+ * const Conf = z.strictObject({ timeout: duration().prefault("1s") });
+ */
 export function duration() {
-  return z.union([z.string(), z.number()]).transform((value, ctx) => {
-    const text = String(value);
-    const ms = parseDuration(text);
+  return z.unknown().transform((value, ctx) => {
+    const ms = typeof value === "string" || typeof value === "number" ? parseDuration(String(value)) : undefined;
     if (ms === undefined) {
-      ctx.addIssue({ code: "custom", message: `invalid duration ${JSON.stringify(value)}: want a Go duration such as 1s, 500ms or 1m30s` });
+      ctx.addIssue({ code: "custom", message: `invalid duration ${JSON.stringify(value) ?? String(value)}: want a Go duration such as 1s, 500ms or 1m30s` });
+      return z.NEVER;
+    }
+    if (ms > maxDurationMs) {
+      ctx.addIssue({ code: "custom", message: `invalid duration ${JSON.stringify(value)}: longer than ${MAX_DURATION}, the longest Node's timers wait` });
       return z.NEVER;
     }
     return ms;
+  });
+}
+
+/**
+ * address is a config value naming where to listen or connect: host:port, [v6]:port or :port, with a port
+ * from 0 to 65535.
+ *
+ * @example
+ * const Conf = z.strictObject({ addr: address().prefault("0.0.0.0:8000") });
+ */
+export function address() {
+  return z.string().superRefine((value, ctx) => {
+    try {
+      parseAddress(value);
+    } catch (err) {
+      ctx.addIssue({ code: "custom", message: (err as Error).message });
+    }
   });
 }
 

@@ -1,4 +1,5 @@
 import type { DescMethod } from "@bufbuild/protobuf";
+import { setLongTimeout } from "../timer.js";
 import { Header } from "./header.js";
 import { ContextValues } from "./values.js";
 
@@ -70,7 +71,7 @@ export class TransportContext implements Context {
   private reply?: Header;
   private store?: ContextValues;
   private controller?: AbortController;
-  private timer?: NodeJS.Timeout;
+  private cancelTimer?: () => void;
   private finished = false;
 
   constructor(init: ContextInit) {
@@ -111,7 +112,7 @@ export class TransportContext implements Context {
       const remaining = this.deadline - Date.now();
       const expire = () => controller.abort(new DOMException("context deadline exceeded", "TimeoutError"));
       if (remaining <= 0) expire();
-      else this.timer = setTimeout(expire, remaining).unref();
+      else this.cancelTimer = setLongTimeout(expire, remaining, true);
       this.init.onClientGone?.(() => controller.abort(new DOMException("context canceled", "AbortError")));
     }
     return this.controller.signal;
@@ -120,7 +121,7 @@ export class TransportContext implements Context {
   /** done releases the deadline timer once the reply is sent. */
   done(): void {
     this.finished = true;
-    if (this.timer) clearTimeout(this.timer);
+    this.cancelTimer?.();
   }
 }
 

@@ -78,6 +78,15 @@ describe("newLogger", () => {
     assert.throws(() => JSON.parse(text));
   });
 
+  it("escapes control characters in a pretty message, so a name cannot forge a line or a terminal escape", () => {
+    const chunks: string[] = [];
+    const logger = newLogger({ ...base, format: "pretty", destination: textSink(chunks) });
+    logger.info("CreateGreeter: a\r\n[12:00:00.000] INFO: forged\u001b[31m\u0000\u0085\u2028 é 😀");
+    const first = chunks.join("").split("\n")[0] as string;
+    assert.match(first, / INFO: /);
+    assert.equal(first.slice(first.indexOf(" INFO: ")), " INFO: CreateGreeter: a\\r\\n[12:00:00.000] INFO: forged\\u001b[31m\\u0000\\u0085\\u2028 é 😀");
+  });
+
   it("picks pretty for a terminal and JSON elsewhere in auto", () => {
     const chunks: string[] = [];
     newLogger({ ...base, format: "auto", isTTY: true, destination: textSink(chunks) }).info("tty");

@@ -48,7 +48,15 @@ export function newLogger(opts: LoggerOptions): Logger {
   // fills), and, unlike 0, makes flush() wait for the write in flight, which flushLogger needs.
   const stdout = usePretty || opts.destination ? undefined : pino.destination({ dest: 1, sync: false, minLength: 1 });
   const destination = usePretty
-    ? pretty({ sync: true, messageKey: "msg", timestampKey: "ts", translateTime: "SYS:standard", destination: opts.destination ?? 1 })
+    ? pretty({
+        sync: true,
+        messageKey: "msg",
+        timestampKey: "ts",
+        translateTime: "SYS:standard",
+        // The other fields are printed as JSON; a message printed as it is could forge a line or a terminal escape.
+        messageFormat: (log, key) => escapeControls(String(log[key] ?? "")),
+        destination: opts.destination ?? 1,
+      })
     : (opts.destination ?? (stdout as DestinationStream));
   const logger = pino(
     {
@@ -77,6 +85,17 @@ function traceFields(): { "trace.id": string; "span.id": string } {
   const ctx = currentContext();
   const span = ctx && spanContextOf(ctx);
   return span ? { "trace.id": span.traceId, "span.id": span.spanId } : { "trace.id": "", "span.id": "" };
+}
+
+// C0 and C1 controls, DEL, and the Unicode line and paragraph separators.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is what it is for.
+const CONTROLS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+
+const SHORT_ESCAPES: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f" };
+
+/** escapeControls writes every control character of text as its JSON escape, so text stays on one line and prints as it reads. */
+function escapeControls(text: string): string {
+  return text.replace(CONTROLS, (c) => SHORT_ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
 const buffered = new WeakMap<Logger, { flushSync(): void }>();

@@ -6,11 +6,14 @@ export interface Address {
 
 /** parseAddress reads host:port, [v6]:port or :port (all interfaces). */
 export function parseAddress(addr: string): Address {
-  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(addr);
-  const port = m ? Number(m[3]) : NaN;
-  if (!m || port > 65535) throw new Error(`invalid listen address ${JSON.stringify(addr)}: want host:port, [v6]:port or :port`);
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d+)$/.exec(addr);
+  if (!m) throw new Error(`invalid address ${JSON.stringify(addr)}: want host:port, [v6]:port or :port`);
+  const port = Number(m[3]);
+  if (port > MAX_PORT) throw new Error(`invalid address ${JSON.stringify(addr)}: port ${m[3]} is out of range (0 to ${MAX_PORT})`);
   return { host: m[1] ?? (m[2] || "0.0.0.0"), port };
 }
+
+const MAX_PORT = 65535;
 
 /** formatAddress writes host and port back as an address, bracketing IPv6 hosts. */
 export function formatAddress(host: string, port: number): string {

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server as NodeServer, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { parse as parseQuery } from "node:querystring";
+import type { Duplex } from "node:stream";
 import type { DescService, Message } from "@bufbuild/protobuf";
 import express, { type NextFunction, type Request, type Response } from "express";
 import { deadlineAfter, operationOf, TransportContext } from "../../context/context.js";
@@ -113,6 +114,8 @@ export class HTTPServer implements Server {
   async start(): Promise<void> {
     const { host, port } = parseAddress(this.opts.address);
     const server = createServer(this.app);
+    // Node hands CONNECT to a 'connect' listener, or drops the socket without a word when there is none.
+    server.on("connect", (req: IncomingMessage, socket: Duplex) => this.refuseConnect(req, socket));
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once("error", (err: NodeJS.ErrnoException) => reject(listenError("[HTTP]", this.opts.address, err)));
@@ -277,6 +280,14 @@ export class HTTPServer implements Server {
       return;
     }
     this.send(res, e.code >= 200 && e.code <= 599 ? e.code : 500, JSON_TYPE, encodeStatus(e));
+  }
+
+  /** refuseConnect answers a CONNECT (no route serves one) with 405 in the Kratos error JSON, then closes the socket. */
+  private refuseConnect(req: IncomingMessage, socket: Duplex): void {
+    const body = encodeStatus(new KratosError(405, "METHOD_NOT_ALLOWED", `method CONNECT is not allowed on ${req.url ?? ""}`));
+    const head = `HTTP/1.1 405 Method Not Allowed\r\nContent-Type: ${JSON_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n`;
+    socket.on("error", () => socket.destroy());
+    socket.end(head + body);
   }
 
   private send(res: Response, status: number, type: string, body: string | Uint8Array): void {
