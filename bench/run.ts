@@ -1,7 +1,7 @@
 import "reflect-metadata";
 import { benchLog } from "./log.js";
 import { benchMiddleware } from "./middleware.js";
-import { benchService } from "./service.js";
+import { benchService, QUIET, SERVICE_CALLS } from "./service.js";
 import { benchTransports } from "./transports.js";
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -26,12 +26,18 @@ console.log("  the handler does nothing, so this is the middleware's whole cost;
 console.log(`  HTTP  ${fmt(t.http.observed)} req/s   median ratio to the framework without, by round, ${t.http.observedRatio.toFixed(2)}`);
 console.log(`  gRPC  ${fmt(t.grpc.observed)} req/s   median ratio to the framework without, by round, ${t.grpc.observedRatio.toFixed(2)}`);
 
-const svc = await benchService(Math.max(rounds, 9));
+const serviceRounds = Number(process.env.BENCH_SERVICE_ROUNDS ?? 75);
+const svc = await benchService(serviceRounds);
+const control = await benchService(serviceRounds, QUIET, QUIET);
 console.log(`the helloworld service, SayHello (a SQLite upsert), observed as it runs by default against all three off,`);
-console.log(`${Math.max(rounds, 9)} rounds of quiet, observed, observed, quiet, 1,000 calls each; medians of the rounds' ratios (budget: at least 0.90):`);
-for (const [kind, c] of [
-  ["HTTP", svc.http],
-  ["gRPC", svc.grpc],
+console.log(`${serviceRounds} rounds of quiet, observed, observed, quiet, ${SERVICE_CALLS} calls each; medians of the rounds' ratios (budget: at least 0.90),`);
+console.log("then the quiet service against itself, the same way, for the noise floor:");
+for (const [kind, c, a] of [
+  ["HTTP", svc.http, control.http],
+  ["gRPC", svc.grpc, control.grpc],
 ] as const) {
-  console.log(`  ${kind}  ${fmt(c.observed)} req/s   ratio in wall time ${c.wallRatio.toFixed(2)}   in CPU time ${c.cpuRatio.toFixed(2)}`);
+  const [q1, q3] = c.cpuQuartiles;
+  console.log(
+    `  ${kind}  ${fmt(c.observed)} req/s   ratio in wall time ${c.wallRatio.toFixed(2)}   in CPU time ${c.cpuRatio.toFixed(2)} (quartiles of rounds ${q1.toFixed(2)}, ${q3.toFixed(2)})   quiet against quiet ${a.cpuRatio.toFixed(2)}`,
+  );
 }
