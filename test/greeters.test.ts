@@ -216,16 +216,16 @@ describe("the greeter API over real sockets", () => {
       ],
       ["a wrong Content-Type", '{"hello":"x"}', { "content-type": "text/plain" }, 415, "unsupported Content-Type: text/plain"],
       [
-        "a body of 4 MiB + 1 bytes",
-        `{"hello":"${"x".repeat(4 * 1024 * 1024 + 1 - '{"hello":""}'.length)}"}`,
+        "a body of 1 MiB + 1 bytes (the default limit, server.http.max_body_bytes)",
+        `{"hello":"${"x".repeat(1024 * 1024 + 1 - '{"hello":""}'.length)}"}`,
         {},
         413,
-        "request body is larger than 4194304 bytes",
+        "request body is larger than 1048576 bytes",
       ],
     ];
     for (const [what, body, headers, code, message] of bodyCases) {
       it(`answers POST /v1/greeters with ${what} with ${code} CODEC, and creates nothing`, async () => {
-        if (code === 413) assert.equal(Buffer.byteLength(body), 4 * 1024 * 1024 + 1);
+        if (code === 413) assert.equal(Buffer.byteLength(body), 1024 * 1024 + 1);
         const before = await http("GET", "/v1/greeters?page_size=1000");
         const res = await http("POST", "/v1/greeters", body, headers);
         assert.equal(res.status, code, res.text);

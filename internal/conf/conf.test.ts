@@ -38,7 +38,17 @@ function refuses(path: string, message: string, env: Record<string, string> = {}
 
 const defaults: Bootstrap = {
   server: {
-    http: { network: "tcp", addr: "0.0.0.0:8000", timeout: 1000, metrics_path: "/metrics" },
+    http: {
+      network: "tcp",
+      addr: "0.0.0.0:8000",
+      timeout: 1000,
+      read_header_timeout: 10_000,
+      read_timeout: 30_000,
+      idle_timeout: 5_000,
+      max_header_bytes: 16384,
+      max_body_bytes: 1048576,
+      metrics_path: "/metrics",
+    },
     grpc: { network: "tcp", addr: "0.0.0.0:9000", timeout: 1000 },
   },
   data: {
@@ -84,7 +94,7 @@ describe("loadConfig with the app's Bootstrap schema", () => {
       mkdirSync(join(dir, "sub.yaml")); // a directory with a config-like name is not a file
       assert.deepEqual(load(dir), {
         ...defaults,
-        server: { ...defaults.server, http: { network: "tcp", addr: "b:2", timeout: 2000, metrics_path: "/metrics" } },
+        server: { ...defaults.server, http: { ...defaults.server.http, addr: "b:2", timeout: 2000 } },
         log: { level: "warn", format: "auto", caller: true, access: true },
       });
     });
@@ -238,6 +248,14 @@ describe("loadConfig with the app's Bootstrap schema", () => {
       assert.equal(load(tempDir(t, { "config.yaml": 'server:\n  grpc:\n    addr: "[::1]:0"\n' })).server.grpc.addr, "[::1]:0");
     });
 
+    it("refuses a header limit above Node's 16 KiB and a body limit of 0, naming the key", (t) => {
+      const file = join(tempDir(t, { "config.yaml": "server:\n  http:\n    max_header_bytes: 32768\n    max_body_bytes: 0\n" }), "config.yaml");
+      refuses(
+        file,
+        `config: server.http.max_header_bytes (${file}): Too big: expected number to be <=16384; server.http.max_body_bytes (${file}): Too small: expected number to be >=1`,
+      );
+    });
+
     it("refuses a named pipe as the config file at once, instead of blocking on its read", (t) => {
       const dir = tempDir(t);
       const fifo = join(dir, "config.yaml");
@@ -260,7 +278,7 @@ describe("loadConfig with the app's Bootstrap schema", () => {
       const got = load(tempDir(t, { "config.yaml": "{}\n" }), { HELLOWORLD_SERVER_HTTP_ADDR: "127.0.0.1:8080" });
       assert.deepEqual(got, {
         ...defaults,
-        server: { ...defaults.server, http: { network: "tcp", addr: "127.0.0.1:8080", timeout: 1000, metrics_path: "/metrics" } },
+        server: { ...defaults.server, http: { ...defaults.server.http, addr: "127.0.0.1:8080" } },
       });
     });
 
@@ -319,7 +337,7 @@ describe("loadConfig with the app's Bootstrap schema", () => {
         "b.json": '{"server": {"http": {"addr": "b:2", "timeout": "3s"}}}',
       });
       const got = load(dir, { HELLOWORLD_SERVER_HTTP_ADDR: "env:3" });
-      assert.deepEqual(got.server.http, { network: "tcp", addr: "env:3", timeout: 3000, metrics_path: "/metrics" });
+      assert.deepEqual(got.server.http, { ...defaults.server.http, addr: "env:3", timeout: 3000 });
     });
 
     it("names the env var as the origin of a bad boolean", (t) => {
@@ -403,7 +421,7 @@ describe("loadConfig with the app's Bootstrap schema", () => {
     it("expands plain anchors and aliases into copies", (t) => {
       const got = load(tempDir(t, { "config.yaml": "server:\n  http: &l\n    addr: 1.2.3.4:5\n    timeout: 2s\n  grpc: *l\n" }));
       assert.deepEqual(got.server, {
-        http: { network: "tcp", addr: "1.2.3.4:5", timeout: 2000, metrics_path: "/metrics" },
+        http: { ...defaults.server.http, addr: "1.2.3.4:5", timeout: 2000 },
         grpc: { network: "tcp", addr: "1.2.3.4:5", timeout: 2000 },
       });
       assert.notEqual(got.server.http, got.server.grpc);

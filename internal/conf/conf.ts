@@ -21,6 +21,19 @@ export const Bootstrap = z.strictObject({
     .strictObject({
       http: listener("0.0.0.0:8000")
         .extend({
+          // How long a client may take to send the headers, and the whole request (Go's ReadHeaderTimeout and
+          // ReadTimeout), and how long a keep-alive connection may idle (IdleTimeout).
+          read_header_timeout: duration().prefault("10s"),
+          read_timeout: duration().prefault("30s"),
+          idle_timeout: duration().prefault("5s"),
+          // The largest request head (Go's MaxHeaderBytes), at most Node's 16 KiB, and the largest body.
+          max_header_bytes: z.number().int().min(1024).max(16384).prefault(16384),
+          max_body_bytes: z
+            .number()
+            .int()
+            .min(1)
+            .max(64 * 1024 * 1024)
+            .prefault(1024 * 1024),
           // Where the HTTP port serves the Prometheus metrics; "" serves none, and counts nothing.
           metrics_path: z
             .string()

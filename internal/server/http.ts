@@ -7,7 +7,18 @@ import { serveMetrics } from "./metrics.js";
 
 /** newHTTPServer builds the HTTP server from config and serves the greeter on it, with /healthz, /readyz and /metrics. */
 export function newHTTPServer(c: ServerConf, greeter: GreeterService, deps: ServerDeps): HTTPServer {
-  const srv = new HTTPServer({ address: c.http.addr, timeout: c.http.timeout, middleware: middlewareOf(deps), logger: deps.logger });
+  const { addr, timeout, read_header_timeout, read_timeout, idle_timeout, max_header_bytes, max_body_bytes } = c.http;
+  const srv = new HTTPServer({
+    address: addr,
+    timeout,
+    readHeaderTimeout: read_header_timeout,
+    readTimeout: read_timeout,
+    idleTimeout: idle_timeout,
+    maxHeaderBytes: max_header_bytes,
+    maxBodyBytes: max_body_bytes,
+    middleware: middlewareOf(deps),
+    logger: deps.logger,
+  });
   registerGreeterHTTPServer(srv, greeter);
   // Plain routes, outside the middleware chain: probes and scrapes stay out of the access log and the metrics.
   serveHealth(srv, deps.readiness);

@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server as NodeServer, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type Server as NodeServer, type ServerOptions, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { parse as parseQuery } from "node:querystring";
 import type { Duplex } from "node:stream";
@@ -26,9 +26,30 @@ export interface HTTPServerOptions {
   timeout: number;
   middleware?: Middleware[];
   logger: Logger;
-  /** Bodies larger than this get 413; 4 MiB by default, as gRPC's receive limit. */
+  /** Bodies larger than this get 413 in the Kratos error JSON; 1 MiB by default. */
   maxBodyBytes?: number;
+  /**
+   * The most a client may take to send a request's headers, in milliseconds, as Go's ReadHeaderTimeout: then it
+   * gets 408 and its connection is closed, so a slowloris socket does not stay open; 10 s by default, and never
+   * more than readTimeout.
+   */
+  readHeaderTimeout?: number;
+  /** The most a client may take to send a whole request, body included, as Go's ReadTimeout; 30 s by default, 0 for none. */
+  readTimeout?: number;
+  /** How long a keep-alive connection may stay idle between requests, as Go's IdleTimeout; 5 s by default. */
+  idleTimeout?: number;
+  /** The largest request head (request line and headers), in bytes, as Go's MaxHeaderBytes: over it, 431; 16 KiB by default, Node's. */
+  maxHeaderBytes?: number;
 }
+
+/** The limits an HTTPServer applies unless told otherwise. */
+export const HTTP_LIMITS = {
+  maxBodyBytes: 1024 * 1024,
+  readHeaderTimeout: 10_000,
+  readTimeout: 30_000,
+  idleTimeout: 5_000,
+  maxHeaderBytes: 16 * 1024,
+} as const;
 
 /** A handler of a route that is no RPC, such as /metrics or /healthz: it answers on the raw request and response. */
 export type PlainHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
@@ -72,7 +93,7 @@ export class HTTPServer implements Server {
 
   constructor(private readonly opts: HTTPServerOptions) {
     this.middleware = chain(...(opts.middleware ?? []));
-    this.maxBodyBytes = opts.maxBodyBytes ?? 4 * 1024 * 1024;
+    this.maxBodyBytes = opts.maxBodyBytes ?? HTTP_LIMITS.maxBodyBytes;
     this.readBody = express.raw({ type: () => true, limit: this.maxBodyBytes });
     this.app.disable("x-powered-by");
     this.app.disable("etag");
@@ -113,7 +134,7 @@ export class HTTPServer implements Server {
 
   async start(): Promise<void> {
     const { host, port } = parseAddress(this.opts.address);
-    const server = createServer(this.app);
+    const server = createServer(this.nodeServerOptions(), this.app);
     // Node hands CONNECT to a 'connect' listener, or drops the socket without a word when there is none.
     server.on("connect", (req: IncomingMessage, socket: Duplex) => this.refuseConnect(req, socket));
     this.server = server;
@@ -280,6 +301,23 @@ export class HTTPServer implements Server {
       return;
     }
     this.send(res, e.code >= 200 && e.code <= 599 ? e.code : 500, JSON_TYPE, encodeStatus(e));
+  }
+
+  /** nodeServerOptions are Node's names for the limits; its own defaults would keep a slowloris socket for over a minute. */
+  private nodeServerOptions(): ServerOptions {
+    const readTimeout = this.opts.readTimeout ?? HTTP_LIMITS.readTimeout;
+    let headersTimeout = this.opts.readHeaderTimeout ?? HTTP_LIMITS.readHeaderTimeout;
+    // Node refuses a header timeout longer than the request's; Go's ReadHeaderTimeout of 0 means ReadTimeout.
+    if (readTimeout > 0 && (headersTimeout === 0 || headersTimeout > readTimeout)) headersTimeout = readTimeout;
+    const shortest = Math.min(...[headersTimeout, readTimeout].filter((t) => t > 0));
+    return {
+      headersTimeout,
+      requestTimeout: readTimeout,
+      keepAliveTimeout: this.opts.idleTimeout ?? HTTP_LIMITS.idleTimeout,
+      maxHeaderSize: this.opts.maxHeaderBytes ?? HTTP_LIMITS.maxHeaderBytes,
+      // How often Node looks for requests past those timeouts: a quarter of the shorter, at most 1 s.
+      connectionsCheckingInterval: Number.isFinite(shortest) ? Math.max(10, Math.min(1000, Math.floor(shortest / 4))) : 1000,
+    };
   }
 
   /** refuseConnect answers a CONNECT (no route serves one) with 405 in the Kratos error JSON, then closes the socket. */
