@@ -49,7 +49,7 @@ const defaults: Bootstrap = {
       max_body_bytes: 1048576,
       metrics_path: "/metrics",
     },
-    grpc: { network: "tcp", addr: "0.0.0.0:9000", timeout: 1000 },
+    grpc: { network: "tcp", addr: "0.0.0.0:9000", timeout: 1000, max_recv_msg_size: 4194304, max_concurrent_streams: 1000 },
   },
   data: {
     database: { driver: "sqlite", source: "data/helloworld.db" },
@@ -284,7 +284,7 @@ describe("loadConfig with the app's Bootstrap schema", () => {
 
     it("overrides a duration: HELLOWORLD_SERVER_GRPC_TIMEOUT=500ms", (t) => {
       const got = load(tempDir(t, { "config.yaml": "{}\n" }), { HELLOWORLD_SERVER_GRPC_TIMEOUT: "500ms" });
-      assert.deepEqual(got, { ...defaults, server: { ...defaults.server, grpc: { network: "tcp", addr: "0.0.0.0:9000", timeout: 500 } } });
+      assert.deepEqual(got, { ...defaults, server: { ...defaults.server, grpc: { ...defaults.server.grpc, timeout: 500 } } });
     });
 
     it("overrides a key whose name has an underscore: HELLOWORLD_DATA_REDIS_READ_TIMEOUT", (t) => {
@@ -422,7 +422,7 @@ describe("loadConfig with the app's Bootstrap schema", () => {
       const got = load(tempDir(t, { "config.yaml": "server:\n  http: &l\n    addr: 1.2.3.4:5\n    timeout: 2s\n  grpc: *l\n" }));
       assert.deepEqual(got.server, {
         http: { ...defaults.server.http, addr: "1.2.3.4:5", timeout: 2000 },
-        grpc: { network: "tcp", addr: "1.2.3.4:5", timeout: 2000 },
+        grpc: { ...defaults.server.grpc, addr: "1.2.3.4:5", timeout: 2000 },
       });
       assert.notEqual(got.server.http, got.server.grpc);
     });

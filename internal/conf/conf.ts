@@ -41,7 +41,18 @@ export const Bootstrap = z.strictObject({
             .prefault("/metrics"),
         })
         .prefault({}),
-      grpc: listener("0.0.0.0:9000").prefault({}),
+      grpc: listener("0.0.0.0:9000")
+        .extend({
+          // The largest request message (grpc-go's MaxRecvMsgSize), and the calls one connection may have open at once.
+          max_recv_msg_size: z
+            .number()
+            .int()
+            .min(1024)
+            .max(64 * 1024 * 1024)
+            .prefault(4 * 1024 * 1024),
+          max_concurrent_streams: z.number().int().min(1).max(1_000_000).prefault(1000),
+        })
+        .prefault({}),
     })
     .prefault({}),
   data: z

@@ -12,6 +12,8 @@ export function newGRPCServer(c: ServerConf, greeter: GreeterService, deps: Serv
     middleware: middlewareOf(deps),
     logger: deps.logger,
     health: { readiness: deps.readiness },
+    maxRecvMsgSize: c.grpc.max_recv_msg_size,
+    maxConcurrentStreams: c.grpc.max_concurrent_streams,
   });
   registerGreeterServer(srv, greeter);
   return srv;

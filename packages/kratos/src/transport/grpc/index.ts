@@ -2,4 +2,4 @@ export { clientConstructorOf, propagation } from "./client.js";
 export { definitionOf } from "./definition.js";
 export { HealthService, type HealthServiceOptions, ServingStatus } from "./health.js";
 export { headerOf, metadataOf } from "./metadata.js";
-export { GRPCServer, type GRPCServerOptions } from "./server.js";
+export { GRPC_LIMITS, GRPCServer, type GRPCServerOptions } from "./server.js";

@@ -37,13 +37,23 @@ export interface GRPCServerOptions {
   logger: Logger;
   /** The health service's options: a readiness the services marked SERVING follow. */
   health?: HealthServiceOptions;
+  /** The largest request message, in bytes, as grpc-go's MaxRecvMsgSize: over it, RESOURCE_EXHAUSTED; 4 MiB by default. */
+  maxRecvMsgSize?: number;
+  /** How many calls one connection may have open at once (HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS); 1000 by default. */
+  maxConcurrentStreams?: number;
 }
+
+/** The limits a GRPCServer applies unless told otherwise. */
+export const GRPC_LIMITS = {
+  maxRecvMsgSize: 4 * 1024 * 1024,
+  maxConcurrentStreams: 1000,
+} as const;
 
 /** GRPCServer serves registered services, plus health and server reflection, over grpc-js. */
 export class GRPCServer implements Server {
   readonly health: HealthService;
   private readonly reflection = new ReflectionService();
-  private readonly server = new GRPCJSServer();
+  private readonly server: GRPCJSServer;
   private readonly middleware: Middleware;
   private listenAddress = "";
   private started = false;
@@ -52,6 +62,10 @@ export class GRPCServer implements Server {
 
   constructor(private readonly opts: GRPCServerOptions) {
     this.middleware = chain(...(opts.middleware ?? []));
+    this.server = new GRPCJSServer({
+      "grpc.max_receive_message_length": opts.maxRecvMsgSize ?? GRPC_LIMITS.maxRecvMsgSize,
+      "grpc.max_concurrent_streams": opts.maxConcurrentStreams ?? GRPC_LIMITS.maxConcurrentStreams,
+    });
     this.health = new HealthService(opts.health);
     // grpc-js writes its own diagnostics to stderr; they go to our logger instead, below the errors we report.
     setLogger(grpcJsLogger(opts.logger));
