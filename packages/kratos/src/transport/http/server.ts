@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server as NodeServer, type ServerOptions, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, Server as NetServer } from "node:net";
 import { parse as parseQuery } from "node:querystring";
 import type { Duplex } from "node:stream";
 import type { DescService, Message } from "@bufbuild/protobuf";
@@ -41,6 +41,9 @@ export interface HTTPServerOptions {
   /** The largest request head (request line and headers), in bytes, as Go's MaxHeaderBytes: over it, 431; 16 KiB by default, Node's. */
   maxHeaderBytes?: number;
 }
+
+/** How long, at most, a stop leaves an idle keep-alive connection open for a request already on its way. */
+const STOP_IDLE_GRACE_MS = 1000;
 
 /** The limits an HTTPServer applies unless told otherwise. */
 export const HTTP_LIMITS = {
@@ -152,8 +155,11 @@ export class HTTPServer implements Server {
     if (!server?.listening) return;
     this.opts.logger.info("[HTTP] server stopping");
     this.stopping = true;
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeIdleConnections();
+    // Only the listener closes now. http.Server#close would also close the idle keep-alive connections at once,
+    // resetting any request a client wrote on one an instant before: each open connection instead gets its
+    // next response with Connection: close, or is closed once idle through the grace.
+    const closed = new Promise<void>((resolve) => NetServer.prototype.close.call(server, () => resolve()));
+    const grace = setTimeout(() => server.close(), Math.min(STOP_IDLE_GRACE_MS, this.opts.idleTimeout ?? HTTP_LIMITS.idleTimeout));
     const onForce = () => {
       this.opts.logger.warn("[HTTP] server couldn't stop gracefully in time, doing force stop");
       server.closeAllConnections();
@@ -163,6 +169,9 @@ export class HTTPServer implements Server {
     try {
       await closed;
     } finally {
+      clearTimeout(grace);
+      // Releases what http.Server#close releases besides the connections, such as its timeout checks.
+      server.close();
       force.removeEventListener("abort", onForce);
     }
   }
