@@ -2,7 +2,12 @@ import "reflect-metadata";
 import assert from "node:assert/strict";
 import { Agent, request } from "node:http";
 import { describe, it } from "node:test";
+import { create } from "@bufbuild/protobuf";
+import { credentials, type ServiceError, status } from "@grpc/grpc-js";
+import { GreeterClient } from "../api/helloworld/v1/greeter_grpc.js";
+import { HelloRequestSchema } from "../api/helloworld/v1/greeter_pb.js";
 import { startApp } from "./support/app.js";
+import { call } from "./support/grpc.js";
 
 /** get sends one GET on agent and resolves with its status, or with the error code of a request that got no answer. */
 function get(agent: Agent, port: number, path: string): Promise<{ status?: number; error?: string }> {
@@ -55,5 +60,40 @@ describe("a stop under keep-alive load", () => {
     assert.ok(answered >= 600, `answered ${answered}`);
     const accessLines = running.logs.lines.filter((l) => l.msg === "access" && l.component === "http").length;
     assert.equal(accessLines, answered, "one access line per answered request");
+  });
+
+  it("answers every call the server accepted: 100 gRPC calls at a time, back to back, lose none", async () => {
+    const running = await startApp();
+    // A client of its own, which running.stop() does not close.
+    const client = new GreeterClient(running.grpcAddress, credentials.createInsecure());
+    let answered = 0;
+    const failures = new Map<string, number>();
+    let stopAt = 500;
+    let stopped: Promise<void> | undefined;
+    const loop = async (i: number) => {
+      for (let n = 0; ; n++) {
+        try {
+          await call((cb) => client.sayHello(create(HelloRequestSchema, { name: `c${i}n${n}` }), cb));
+        } catch (err) {
+          const e = err as ServiceError;
+          const key = e.code === undefined ? String(err) : `${status[e.code]}: ${e.details}`;
+          failures.set(key, (failures.get(key) ?? 0) + 1);
+          return;
+        }
+        answered++;
+        if (--stopAt === 0) stopped = running.stop();
+      }
+    };
+    await Promise.all(Array.from({ length: 100 }, (_, i) => loop(i)));
+    await stopped;
+    client.close();
+    // A call the server never took (after its GOAWAY, or with the listener closed) fails UNAVAILABLE; none is cut.
+    assert.deepEqual(
+      [...failures.keys()].filter((k) => !k.startsWith("UNAVAILABLE: ")),
+      [],
+      JSON.stringify([...failures]),
+    );
+    const accessLines = running.logs.lines.filter((l) => l.msg === "access" && l.component === "grpc").length;
+    assert.equal(accessLines, answered, "every call the server took was answered, and logged once");
   });
 });
