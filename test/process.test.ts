@@ -621,13 +621,16 @@ describe("App: SIGTERM with a request in flight", () => {
   });
 });
 
-/** assertForcedStop checks a stop that the 300ms stop timeout forced: a WARN from the server, then exit 0 soon after. */
+/**
+ * assertForcedStop checks a stop that the 300ms stop timeout forced: a WARN from the server naming the one request
+ * it cut, then exit 1 soon after with one line on stderr, as Kratos's Run returns the stop's DeadlineExceeded.
+ */
 async function assertForcedStop(proc: ChildProc, p: { http: number; grpc: number }, sent: number, tag: string): Promise<void> {
   const exit = await proc.exited;
-  assert.deepEqual({ code: exit.code, signal: exit.signal }, { code: 0, signal: null }, proc.transcript());
-  assert.equal(proc.stderr, "");
-  const force = `${tag} server couldn't stop gracefully in time, doing force stop`;
-  assert.deepEqual(proc.messages(), [...stopPrefix(proc, p), force, "slow-app exiting"], proc.transcript());
+  assert.deepEqual({ code: exit.code, signal: exit.signal }, { code: 1, signal: null }, proc.transcript());
+  assert.equal(proc.stderr, "slow-app: stop timeout: the servers were forced down after 300 ms\n");
+  const force = `${tag} server couldn't stop gracefully in time, doing force stop: 1 request cut`;
+  assert.deepEqual(proc.messages(), [...stopPrefix(proc, p), force], proc.transcript());
   assert.equal(levelOf(proc, force), "WARN");
   const elapsed = exit.at - sent;
   assert.ok(elapsed >= 250, `exited ${Math.round(elapsed)}ms after SIGTERM: before the 300ms stop timeout`);
@@ -635,7 +638,7 @@ async function assertForcedStop(proc: ChildProc, p: { http: number; grpc: number
 }
 
 describe("App: the stop timeout", () => {
-  it("HTTP: a request longer than the stop timeout is dropped, with a WARN, and the process exits 0", T, async () => {
+  it("HTTP: a request longer than the stop timeout is dropped, with a WARN counting it, and the process exits 1", T, async () => {
     const { proc, p } = await startSlow("300ms");
     const reply = patchSlow(p.http, "5s");
     reply.catch(() => {});
@@ -652,7 +655,7 @@ describe("App: the stop timeout", () => {
     await assertForcedStop(proc, p, sent, "[HTTP]");
   });
 
-  it("gRPC: a call longer than the stop timeout is cut, with a WARN, and the process exits 0", T, async () => {
+  it("gRPC: a call longer than the stop timeout is cut, with a WARN counting it, and the process exits 1", T, async () => {
     const { proc, p } = await startSlow("300ms");
     const client = new EchoClient(`127.0.0.1:${p.grpc}`, credentials.createInsecure());
     try {

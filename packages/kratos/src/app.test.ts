@@ -94,7 +94,7 @@ describe("App", () => {
     assert.deepEqual(events, ["beforeStart", "ok start", "bad start", "ok listening", "ok stop", "ok stopped"]);
   });
 
-  it("forces the servers down after the stop timeout", async () => {
+  it("forces the servers down after the stop timeout, runs afterStop, then fails run()", async () => {
     const events: string[] = [];
     const slow = new FakeServer("slow", events, { hangStop: true });
     const app = newApp([slow], events, { stopTimeout: 50 });
@@ -104,7 +104,7 @@ describe("App", () => {
     await app.started;
     const t0 = Date.now();
     app.stop();
-    await done;
+    await assert.rejects(done, { message: "stop timeout: the servers were forced down after 50 ms" });
     assert.ok(Date.now() - t0 < 1000);
     assert.deepEqual(events.slice(-3), ["slow stop", "slow stopped (forced)", "afterStop"]);
   });

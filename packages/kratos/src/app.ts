@@ -11,7 +11,10 @@ export interface AppOptions {
   version: string;
   logger: Logger;
   servers: Server[];
-  /** How long a stop waits for in-flight requests before it forces the servers down; 10s by default. */
+  /**
+   * How long a stop waits for in-flight requests before it forces the servers down, in milliseconds; 10s by
+   * default. A forced stop makes run() reject once the servers are down and the afterStop hooks ran.
+   */
   stopTimeout?: number;
   /** The signals that start a graceful stop; a second one forces exit. */
   signals?: NodeJS.Signals[];
@@ -24,6 +27,8 @@ export interface AppOptions {
   /** What a second signal does; exits the process with code 1 by default. */
   onForceExit?: () => void;
 }
+
+const DEFAULT_STOP_TIMEOUT = 10_000;
 
 const defaultSignals: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGQUIT"];
 
@@ -115,20 +120,24 @@ export class App {
         hookError = err;
       }
     }
-    await this.stopServers(this.opts.servers);
+    const forced = await this.stopServers(this.opts.servers);
     this.state = "stopped";
     await runHooks(this.opts.afterStop);
     if (hookError !== undefined) throw hookError;
+    // As Kratos's Run returns the servers' context.DeadlineExceeded: a stop that had to cut requests failed.
+    if (forced) throw new Error(`stop timeout: the servers were forced down after ${this.opts.stopTimeout ?? DEFAULT_STOP_TIMEOUT} ms`);
   }
 
-  private async stopServers(servers: Server[]): Promise<void> {
+  /** stopServers stops servers, forcing them down after the stop timeout; it resolves true if it had to. */
+  private async stopServers(servers: Server[]): Promise<boolean> {
     const force = new AbortController();
-    const cancel = setLongTimeout(() => force.abort(), this.opts.stopTimeout ?? 10_000);
+    const cancel = setLongTimeout(() => force.abort(), this.opts.stopTimeout ?? DEFAULT_STOP_TIMEOUT);
     try {
       await Promise.all(servers.map((s) => s.stop(force.signal)));
     } finally {
       cancel();
     }
+    return force.signal.aborted;
   }
 
   private listenForSignals(): () => void {

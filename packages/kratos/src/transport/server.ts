@@ -5,3 +5,8 @@ export interface Server {
   /** stop refuses new work and lets in-flight requests finish; when force aborts, it drops them. */
   stop(force: AbortSignal): Promise<void>;
 }
+
+/** cut says how many requests a forced stop cut, for its WARN line: "1 request cut", "3 requests cut". */
+export function cut(requests: number): string {
+  return `${requests} ${requests === 1 ? "request" : "requests"} cut`;
+}

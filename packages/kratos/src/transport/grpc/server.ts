@@ -23,6 +23,7 @@ import type { Logger } from "../../log/logger.js";
 import { chain, type Handler, type Middleware } from "../../middleware/middleware.js";
 import { formatAddress, listenError, parseAddress } from "../address.js";
 import type { Server } from "../server.js";
+import { cut } from "../server.js";
 import { definitionOf } from "./definition.js";
 import { HealthService, type HealthServiceOptions, ServingStatus } from "./health.js";
 import { headerOf, metadataOf } from "./metadata.js";
@@ -122,7 +123,7 @@ export class GRPCServer implements Server {
     this.reflection.shutdown();
     this.opts.logger.info("[gRPC] server stopping");
     const onForce = () => {
-      this.opts.logger.warn("[gRPC] server couldn't stop gracefully in time, doing force stop");
+      this.opts.logger.warn(`[gRPC] server couldn't stop gracefully in time, doing force stop: ${cut(this.inFlight.size)}`);
       for (const abandon of this.inFlight) abandon({ code: GRPCStatus.UNAVAILABLE, details: "server is shutting down", metadata: new Metadata() });
       this.server.forceShutdown();
     };

@@ -12,7 +12,7 @@ import { publicError } from "../../errors/public.js";
 import type { Logger } from "../../log/logger.js";
 import { chain, type Handler, type Middleware } from "../../middleware/middleware.js";
 import { formatAddress, listenError, parseAddress } from "../address.js";
-import type { Server } from "../server.js";
+import { cut, type Server } from "../server.js";
 import { type Body, bindRequest, codecError, type Query } from "./binding.js";
 import { codecForAccept, codecForContentType, encodeReply, encodeStatus, JSON_TYPE, mediaType } from "./codec.js";
 import type { Route } from "./route.js";
@@ -93,6 +93,8 @@ export class HTTPServer implements Server {
   private server?: NodeServer;
   private listenAddress = "";
   private stopping = false;
+  /** Requests being served, for the count a forced stop reports. */
+  private inFlight = 0;
 
   constructor(private readonly opts: HTTPServerOptions) {
     this.middleware = chain(...(opts.middleware ?? []));
@@ -161,7 +163,7 @@ export class HTTPServer implements Server {
     const closed = new Promise<void>((resolve) => NetServer.prototype.close.call(server, () => resolve()));
     const grace = setTimeout(() => server.close(), Math.min(STOP_IDLE_GRACE_MS, this.opts.idleTimeout ?? HTTP_LIMITS.idleTimeout));
     const onForce = () => {
-      this.opts.logger.warn("[HTTP] server couldn't stop gracefully in time, doing force stop");
+      this.opts.logger.warn(`[HTTP] server couldn't stop gracefully in time, doing force stop: ${cut(this.inFlight)}`);
       server.closeAllConnections();
     };
     if (force.aborted) onForce();
@@ -261,11 +263,14 @@ export class HTTPServer implements Server {
   }
 
   private async servePlain(req: Request, res: Response, handler: PlainHandler, path: string): Promise<void> {
+    this.inFlight++;
     try {
       this.closeIfStopping(res);
       await handler(req, res);
     } catch (err) {
       this.writeError(res, err, path);
+    } finally {
+      this.inFlight--;
     }
   }
 
@@ -281,6 +286,7 @@ export class HTTPServer implements Server {
       requestHeader: () => requestHeader(req),
       onClientGone: (abort) => res.once("close", () => res.writableFinished || abort()),
     });
+    this.inFlight++;
     try {
       const input = bindRequest(route.rpc.input, body, query, vars);
       const reply = (await runInContext(ctx, () => handler(ctx, input))) as Message;
@@ -291,6 +297,7 @@ export class HTTPServer implements Server {
     } catch (err) {
       this.writeError(res, err, operation);
     } finally {
+      this.inFlight--;
       ctx.done();
     }
   }
