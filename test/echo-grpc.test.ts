@@ -149,4 +149,14 @@ describe("gRPC services through the shared middleware and error model", () => {
     assert.ok(ctx, "the handler ran");
     assert.ok(ctx.deadline >= deadline - 2 && ctx.deadline <= deadline + elapsed + 2, `ctx deadline ${ctx.deadline} vs ${deadline}, call took ${elapsed} ms`);
   });
+
+  it("answers DEADLINE_EXCEEDED at the server timeout even when the handler ignores its signal and takes longer", async () => {
+    const start = Date.now();
+    const err = await callError((cb) => client.fail(create(FailRequestSchema, { mode: "slow", wait: { seconds: 3n } }), cb));
+    const took = Date.now() - start;
+    assert.deepEqual({ code: err.code, details: err.details }, { code: status.DEADLINE_EXCEEDED, details: "context deadline exceeded" });
+    // The server's timeout here is 1s; the handler would take 3s.
+    assert.ok(took >= 950 && took < 2500, `answered after ${took} ms`);
+    assert.equal(s.echo.contexts.at(-1)?.signal.aborted, true, "the handler's signal told it to give up");
+  });
 });

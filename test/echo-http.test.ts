@@ -449,9 +449,24 @@ describe("an HTTP request past its deadline", () => {
   });
   after(() => s.stop());
 
-  it("sees its context signal abort with the deadline error", async () => {
+  const deadlineBody = { code: 504, reason: "DEADLINE_EXCEEDED", message: "context deadline exceeded", metadata: {} };
+
+  it("is answered 504 DEADLINE_EXCEEDED at the deadline, and its handler sees its context signal abort with the deadline error", async () => {
     const res = await fetch(`${s.httpURL}/v1/fail/deadline`, { method: "PATCH", body: "{}", headers: { "content-type": "application/json" } });
     assert.equal(res.status, 504);
-    assert.deepEqual(await res.json(), { code: 504, reason: "DEADLINE", message: "context deadline exceeded", metadata: {} });
+    assert.deepEqual(await res.json(), deadlineBody);
+    const ctx = s.echo.contexts.at(-1);
+    assert.ok(ctx, "the handler ran");
+    const reason = ctx.signal.reason as Error;
+    assert.deepEqual([ctx.signal.aborted, reason.name, reason.message], [true, "TimeoutError", "context deadline exceeded"]);
+  });
+
+  it("is answered at the deadline even when its handler ignores the signal and takes longer", async () => {
+    const start = Date.now();
+    const res = await fetch(`${s.httpURL}/v1/fail/slow`, { method: "PATCH", body: '{"wait":"3s"}', headers: { "content-type": "application/json" } });
+    const took = Date.now() - start;
+    assert.equal(res.status, 504);
+    assert.deepEqual(await res.json(), deadlineBody);
+    assert.ok(took >= 90 && took < 1500, `answered after ${took} ms, not when the handler finished`);
   });
 });

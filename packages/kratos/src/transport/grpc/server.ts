@@ -22,6 +22,7 @@ import * as reflectionV1alpha from "../../gen/grpc/reflection/v1alpha/reflection
 import type { Logger } from "../../log/logger.js";
 import { chain, type Handler, type Middleware } from "../../middleware/middleware.js";
 import { formatAddress, listenError, parseAddress } from "../address.js";
+import { withinDeadline } from "../deadline.js";
 import type { Server } from "../server.js";
 import { cut } from "../server.js";
 import { definitionOf } from "./definition.js";
@@ -91,7 +92,7 @@ export class GRPCServer implements Server {
       const fn = (impl as Record<string, unknown>)[method.localName];
       if (typeof fn !== "function") throw new Error(`${service.typeName} implementation has no method ${method.localName}`);
       if (method.methodKind !== "unary") throw new Error(`${operationOf(method)}: streaming methods are not supported yet`);
-      const handler: Handler = this.middleware((ctx, req) => fn.call(impl, ctx, req));
+      const handler: Handler = this.middleware(withinDeadline((ctx, req) => fn.call(impl, ctx, req)));
       handlers[method.localName] = this.unary(method, handler);
     }
     this.server.addService(definitionOf(service), handlers);

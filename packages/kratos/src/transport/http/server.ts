@@ -12,6 +12,7 @@ import { publicError } from "../../errors/public.js";
 import type { Logger } from "../../log/logger.js";
 import { chain, type Handler, type Middleware } from "../../middleware/middleware.js";
 import { formatAddress, listenError, parseAddress } from "../address.js";
+import { withinDeadline } from "../deadline.js";
 import { cut, type Server } from "../server.js";
 import { type Body, bindRequest, codecError, type Query } from "./binding.js";
 import { codecForAccept, codecForContentType, encodeReply, encodeStatus, JSON_TYPE, mediaType } from "./codec.js";
@@ -181,7 +182,7 @@ export class HTTPServer implements Server {
   private addRoute(route: Route, impl: object): void {
     const method = (impl as Record<string, unknown>)[route.rpc.localName];
     if (typeof method !== "function") throw new Error(`${route.rpc.parent.typeName} implementation has no method ${route.rpc.localName}`);
-    const handler: Handler = this.middleware((ctx, req) => method.call(impl, ctx, req));
+    const handler: Handler = this.middleware(withinDeadline((ctx, req) => method.call(impl, ctx, req)));
     this.table.add(route.method.toUpperCase(), route.path, { route, operation: operationOf(route.rpc), handler });
   }
 
