@@ -79,4 +79,13 @@ describe("Context", () => {
     assert.equal((signal.reason as DOMException).message, "context canceled");
     ctx.done();
   });
+
+  it("gives a handler that reads its signal after the request was answered an aborted one: canceled, or past the deadline", () => {
+    const early = new TransportContext({ kind: "grpc", method, deadline: Date.now() + 60_000 });
+    early.done();
+    assert.deepEqual([early.signal.aborted, (early.signal.reason as DOMException).message], [true, "context canceled"]);
+    const late = new TransportContext({ kind: "grpc", method, deadline: Date.now() - 1 });
+    late.done();
+    assert.deepEqual([late.signal.aborted, (late.signal.reason as DOMException).message], [true, "context deadline exceeded"]);
+  });
 });

@@ -108,9 +108,14 @@ export class TransportContext implements Context {
     if (!this.controller) {
       const controller = new AbortController();
       this.controller = controller;
-      if (this.finished) return controller.signal;
       const remaining = this.deadline - Date.now();
       const expire = () => controller.abort(new DOMException("context deadline exceeded", "TimeoutError"));
+      // A request already answered (at its deadline, say, its handler still running) is over, as Go's context is.
+      if (this.finished) {
+        if (remaining <= 0) expire();
+        else controller.abort(new DOMException("context canceled", "AbortError"));
+        return controller.signal;
+      }
       if (remaining <= 0) expire();
       else this.cancelTimer = setLongTimeout(expire, remaining, true);
       this.init.onClientGone?.(() => controller.abort(new DOMException("context canceled", "AbortError")));

@@ -1,12 +1,13 @@
-import { untilAborted } from "../errors/abort.js";
+import { ErrDeadlineExceeded } from "../errors/abort.js";
 import type { Handler } from "../middleware/middleware.js";
+import { setLongTimeout } from "../timer.js";
 
 /**
  * withinDeadline makes a service method answer by its request's deadline: it settles as the method does,
- * unless ctx.signal aborts first (the deadline, or the client gone), when it rejects at once with 504
- * DEADLINE_EXCEEDED (gRPC DEADLINE_EXCEEDED) or 499 CANCELED, which the middleware outside see and the client
- * gets. The method's own result is dropped then; the aborted signal tells it to abandon its work. Both
- * transports wrap every method in it, inside the middleware chain.
+ * unless ctx.deadline passes first, when it rejects at once with 504 DEADLINE_EXCEEDED (gRPC
+ * DEADLINE_EXCEEDED), which the middleware outside see and the client gets. The method's own result is
+ * dropped then; ctx.signal, aborted at the same deadline, tells it to abandon its work. Both transports wrap
+ * every method in it, inside the middleware chain. It costs a timer, not an AbortSignal, per request.
  *
  * @example
  * const handler = chain(...middleware)(withinDeadline((ctx, req) => impl.sayHello(ctx, req)));
@@ -19,6 +20,24 @@ export function withinDeadline(method: Handler): Handler {
     } catch (err) {
       return Promise.reject(err);
     }
-    return untilAborted(ctx.signal, work);
+    const remaining = ctx.deadline - Date.now();
+    if (remaining <= 0) {
+      // Its outcome is dropped; a rejection of it must not go unhandled.
+      work.catch(() => {});
+      return Promise.reject(ErrDeadlineExceeded);
+    }
+    return new Promise((resolve, reject) => {
+      const cancel = setLongTimeout(() => reject(ErrDeadlineExceeded), remaining);
+      work.then(
+        (reply) => {
+          cancel();
+          resolve(reply);
+        },
+        (err: unknown) => {
+          cancel();
+          reject(err);
+        },
+      );
+    });
   };
 }
