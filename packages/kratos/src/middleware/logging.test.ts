@@ -6,7 +6,7 @@ import { KratosError } from "../errors/errors.js";
 import { newLogger } from "../log/logger.js";
 import { testContext } from "../testing/context.js";
 import { LogCapture } from "../testing/logs.js";
-import { ACCESS_MSG, logging, REDACTED } from "./logging.js";
+import { ACCESS_MSG, logging, MAX_ARGS_CHARS, REDACTED } from "./logging.js";
 import { chain } from "./middleware.js";
 import { recovery } from "./recovery.js";
 
@@ -197,6 +197,18 @@ describe("the logging middleware", () => {
     });
     assert.equal((request as unknown as { password: string }).password, "hunter2");
     assert.equal(REDACTED, "[REDACTED]");
+  });
+
+  it("cuts the args of a request larger than MAX_ARGS_CHARS, on success and on error alike", async () => {
+    const name = "n".repeat(10_000);
+    const whole = JSON.stringify({ userName: name });
+    const cutTo = `${whole.slice(0, MAX_ARGS_CHARS)}... (${whole.length} characters)`;
+    const ok = await serve(async () => "reply", req({ userName: name }), "http");
+    assert.equal(ok.access[0]?.args, cutTo);
+    const failed = await serve(async () => Promise.reject(new KratosError(404, "NOT_FOUND", "none")), req({ userName: name }), "http");
+    assert.equal(failed.access[0]?.args, cutTo);
+    const small = await serve(async () => "reply", req({ userName: "n".repeat(100) }), "http");
+    assert.deepEqual(small.access[0]?.args, { userName: "n".repeat(100) });
   });
 
   it("omits an unset redacted field, as proto3 JSON does", async () => {

@@ -11,6 +11,12 @@ export const ACCESS_MSG = "access";
 export const REDACTED = "[REDACTED]";
 
 /**
+ * The most of a request an access line holds, in characters of its JSON: a larger request logs as a string, its
+ * JSON cut there, so a client cannot make every line as large as its message (4 MiB over gRPC).
+ */
+export const MAX_ARGS_CHARS = 4096;
+
+/**
  * logging logs one line per call, as Kratos's logging.Server does: kind=server, component (http or grpc),
  * operation, args (the request as proto3 JSON, every field marked [debug_redact = true] logged as
  * "[REDACTED]", at any depth), code (200 on success, else the error's HTTP code), reason (empty on
@@ -36,14 +42,14 @@ export function logging(logger: Logger): Middleware {
           if (write) {
             if (last.operation !== ctx.operation || last.kind !== ctx.kind)
               last = { kind: ctx.kind, operation: ctx.operation, head: headOf(ctx.kind, ctx.operation) };
-            write("info", `${last.head}${JSON.stringify(argsOf(ctx.method.input, req))},"code":200,"reason":"","latency":${since(start)}`);
+            write("info", `${last.head}${argsJSON(ctx.method.input, req)},"code":200,"reason":"","latency":${since(start)}`);
           } else {
             logger.info(
               {
                 kind: "server",
                 component: ctx.kind,
                 operation: ctx.operation,
-                args: argsOf(ctx.method.input, req),
+                args: boundedArgs(ctx.method.input, req),
                 code: 200,
                 reason: "",
                 latency: since(start),
@@ -62,7 +68,7 @@ export function logging(logger: Logger): Middleware {
                 kind: "server",
                 component: ctx.kind,
                 operation: ctx.operation,
-                args: argsOf(ctx.method.input, req),
+                args: boundedArgs(ctx.method.input, req),
                 code: e.code,
                 reason: e.reason,
                 ...(e.code >= 500 ? { err } : {}),
@@ -86,6 +92,23 @@ function headOf(kind: string, operation: string): string {
 /** since is the seconds elapsed from start, a performance.now() reading. */
 function since(start: number): number {
   return (performance.now() - start) / 1000;
+}
+
+/** argsJSON is the JSON of an access line's args: boundedArgs, written. */
+function argsJSON(schema: DescMessage, req: unknown): string {
+  const json = JSON.stringify(argsOf(schema, req));
+  return json.length <= MAX_ARGS_CHARS ? json : JSON.stringify(cutArgs(json));
+}
+
+/** boundedArgs is argsOf, or, for a request whose JSON is longer than MAX_ARGS_CHARS, that JSON cut there, as a string. */
+function boundedArgs(schema: DescMessage, req: unknown): JsonValue {
+  const args = argsOf(schema, req);
+  const json = JSON.stringify(args);
+  return json.length <= MAX_ARGS_CHARS ? args : cutArgs(json);
+}
+
+function cutArgs(json: string): string {
+  return `${json.slice(0, MAX_ARGS_CHARS)}... (${json.length} characters)`;
 }
 
 /** argsOf is req as proto3 JSON with its redacted fields replaced; a request that cannot be written is logged as its error. */
