@@ -31,6 +31,8 @@ export interface Context {
   /** Milliseconds since the epoch after which the request has timed out. */
   readonly deadline: number;
   readonly signal: AbortSignal;
+  /** Calls fn once the deadline passes, before the signal aborts; returns the function that unregisters fn. */
+  onExpire(fn: () => void): () => void;
   /** Per-request values, keyed by createContextKey keys. */
   readonly values: ContextValues;
   /** The transport's own request object: an express Request or a grpc-js ServerUnaryCall. */
@@ -72,6 +74,7 @@ export class TransportContext implements Context {
   private store?: ContextValues;
   private controller?: AbortController;
   private cancelTimer?: () => void;
+  private expiry?: Array<() => void>;
   private finished = false;
 
   constructor(init: ContextInit) {
@@ -109,18 +112,32 @@ export class TransportContext implements Context {
       const controller = new AbortController();
       this.controller = controller;
       const remaining = this.deadline - Date.now();
-      const expire = () => controller.abort(new DOMException("context deadline exceeded", "TimeoutError"));
       // A request already answered (at its deadline, say, its handler still running) is over, as Go's context is.
       if (this.finished) {
-        if (remaining <= 0) expire();
-        else controller.abort(new DOMException("context canceled", "AbortError"));
+        controller.abort(remaining <= 0 ? deadlineExceeded() : new DOMException("context canceled", "AbortError"));
         return controller.signal;
       }
-      if (remaining <= 0) expire();
-      else this.cancelTimer = setLongTimeout(expire, remaining, true);
+      if (remaining <= 0) controller.abort(deadlineExceeded());
+      else this.armDeadline();
       this.init.onClientGone?.(() => controller.abort(new DOMException("context canceled", "AbortError")));
     }
     return this.controller.signal;
+  }
+
+  /**
+   * onExpire calls fn once the deadline passes, before the signal aborts, so what fn does comes first; it
+   * returns the function that unregisters fn. It costs the request a timer, where the signal costs an
+   * AbortController as well. The transports answer every call by its deadline with it.
+   */
+  onExpire(fn: () => void): () => void {
+    const expiry = this.expiry ?? [];
+    this.expiry = expiry;
+    expiry.push(fn);
+    this.armDeadline();
+    return () => {
+      const i = expiry.indexOf(fn);
+      if (i >= 0) expiry.splice(i, 1);
+    };
   }
 
   /** done releases the deadline timer once the reply is sent. */
@@ -128,6 +145,23 @@ export class TransportContext implements Context {
     this.finished = true;
     this.cancelTimer?.();
   }
+
+  // One timer per request, whichever asked first, so the deadline fires everything in one order.
+  private armDeadline(): void {
+    if (this.cancelTimer || this.finished) return;
+    this.cancelTimer = setLongTimeout(() => this.expire(), Math.max(0, this.deadline - Date.now()), true);
+  }
+
+  private expire(): void {
+    const expiry = this.expiry;
+    this.expiry = undefined;
+    if (expiry) for (const fn of expiry) fn();
+    this.controller?.abort(deadlineExceeded());
+  }
+}
+
+function deadlineExceeded(): DOMException {
+  return new DOMException("context deadline exceeded", "TimeoutError");
 }
 
 /** deadlineAfter returns the deadline of a request that starts now and may take timeoutMs. */

@@ -1,13 +1,12 @@
 import { ErrDeadlineExceeded } from "../errors/abort.js";
 import type { Handler } from "../middleware/middleware.js";
-import { setLongTimeout } from "../timer.js";
 
 /**
  * withinDeadline makes a service method answer by its request's deadline: it settles as the method does,
  * unless ctx.deadline passes first, when it rejects at once with 504 DEADLINE_EXCEEDED (gRPC
- * DEADLINE_EXCEEDED), which the middleware outside see and the client gets. The method's own result is
- * dropped then; ctx.signal, aborted at the same deadline, tells it to abandon its work. Both transports wrap
- * every method in it, inside the middleware chain. It costs a timer, not an AbortSignal, per request.
+ * DEADLINE_EXCEEDED), which the middleware outside see and the client gets, before ctx.signal aborts to tell
+ * the method to abandon its work; what the method answers then is dropped. Both transports wrap every method
+ * in it, inside the middleware chain. It costs the request a timer (ctx.onExpire), not an AbortSignal.
  *
  * @example
  * const handler = chain(...middleware)(withinDeadline((ctx, req) => impl.sayHello(ctx, req)));
@@ -20,21 +19,20 @@ export function withinDeadline(method: Handler): Handler {
     } catch (err) {
       return Promise.reject(err);
     }
-    const remaining = ctx.deadline - Date.now();
-    if (remaining <= 0) {
+    if (ctx.deadline <= Date.now()) {
       // Its outcome is dropped; a rejection of it must not go unhandled.
       work.catch(() => {});
       return Promise.reject(ErrDeadlineExceeded);
     }
     return new Promise((resolve, reject) => {
-      const cancel = setLongTimeout(() => reject(ErrDeadlineExceeded), remaining);
+      const forget = ctx.onExpire(() => reject(ErrDeadlineExceeded));
       work.then(
         (reply) => {
-          cancel();
+          forget();
           resolve(reply);
         },
         (err: unknown) => {
-          cancel();
+          forget();
           reject(err);
         },
       );
