@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, type Stats, statSync } from "node:fs";
 import { extname, join } from "node:path";
 import type { z } from "zod";
 import { parseBool } from "./bool.js";
@@ -38,19 +38,17 @@ export function loadConfig<S extends z.ZodType>(path: string, opts: LoadOptions<
 }
 
 function configFiles(path: string): string[] {
-  let isDir: boolean;
+  let stat: Stats;
   try {
-    const stat = statSync(path);
-    isDir = stat.isDirectory();
-    // A FIFO or a device would block the read, or never end it.
-    if (!isDir && !stat.isFile()) throw new ConfigError(`config: ${path}: not a regular file or a directory`);
+    stat = statSync(path);
   } catch (err) {
-    if (err instanceof ConfigError) throw err;
     throw new ConfigError(
       `config: cannot read ${path}: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file or directory" : (err as Error).message}`,
     );
   }
-  if (!isDir) {
+  // A FIFO or a device would block the read, or never end it.
+  if (!stat.isDirectory() && !stat.isFile()) throw new ConfigError(`config: ${path}: not a regular file or a directory`);
+  if (stat.isFile()) {
     if (!configExtensions.has(extname(path))) throw new ConfigError(`config: ${path}: unsupported format (want .yaml, .yml or .json)`);
     return [path];
   }

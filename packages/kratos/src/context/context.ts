@@ -114,12 +114,12 @@ export class TransportContext implements Context {
       const remaining = this.deadline - Date.now();
       // A request already answered (at its deadline, say, its handler still running) is over, as Go's context is.
       if (this.finished) {
-        controller.abort(remaining <= 0 ? deadlineExceeded() : new DOMException("context canceled", "AbortError"));
+        controller.abort(remaining <= 0 ? deadlineExceeded() : canceled());
         return controller.signal;
       }
       if (remaining <= 0) controller.abort(deadlineExceeded());
       else this.armDeadline();
-      this.init.onClientGone?.(() => controller.abort(new DOMException("context canceled", "AbortError")));
+      this.init.onClientGone?.(() => controller.abort(canceled()));
     }
     return this.controller.signal;
   }
@@ -162,6 +162,10 @@ export class TransportContext implements Context {
 
 function deadlineExceeded(): DOMException {
   return new DOMException("context deadline exceeded", "TimeoutError");
+}
+
+function canceled(): DOMException {
+  return new DOMException("context canceled", "AbortError");
 }
 
 /** deadlineAfter returns the deadline of a request that starts now and may take timeoutMs. */

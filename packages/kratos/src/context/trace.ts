@@ -1,5 +1,6 @@
 import { type SpanContext, type Context as TraceContext, trace } from "@opentelemetry/api";
 import type { Context } from "./context.js";
+import { currentContext } from "./current.js";
 import { createContextKey } from "./values.js";
 
 /**
@@ -12,4 +13,10 @@ export const TRACE_CONTEXT = createContextKey<TraceContext | undefined>(undefine
 export function spanContextOf(ctx: Context): SpanContext | undefined {
   const traced = ctx.values.get(TRACE_CONTEXT);
   return traced && trace.getSpanContext(traced);
+}
+
+/** currentSpanContext is spanContextOf the request whose code is running; undefined outside a traced request. */
+export function currentSpanContext(): SpanContext | undefined {
+  const ctx = currentContext();
+  return ctx && spanContextOf(ctx);
 }

@@ -1,6 +1,5 @@
 import { pino } from "pino";
-import { currentContext } from "../context/current.js";
-import { spanContextOf } from "../context/trace.js";
+import { currentSpanContext } from "../context/trace.js";
 import type { Logger } from "./logger.js";
 
 const { lsCacheSym, timeSym, chindingsSym, streamSym, endSym, needsMetadataGsym, hooksSym } = pino.symbols;
@@ -44,7 +43,6 @@ const NO_TRACE = ',"trace.id":"","span.id":""';
 
 /** traceFieldsJSON is what the logger's mixin adds to a line, the ids of the span serving the current request, as JSON members. */
 function traceFieldsJSON(): string {
-  const ctx = currentContext();
-  const span = ctx && spanContextOf(ctx);
+  const span = currentSpanContext();
   return span ? `,"trace.id":${JSON.stringify(span.traceId)},"span.id":${JSON.stringify(span.spanId)}` : NO_TRACE;
 }

@@ -1,8 +1,7 @@
 import { createRequire } from "node:module";
 import { type DestinationStream, type Logger as PinoLogger, pino } from "pino";
 import type { PrettyOptions } from "pino-pretty";
-import { currentContext } from "../context/current.js";
-import { spanContextOf } from "../context/trace.js";
+import { currentSpanContext } from "../context/trace.js";
 import { callerOf } from "./caller.js";
 import { markPlain } from "./line.js";
 import { timestampField } from "./timestamp.js";
@@ -82,8 +81,7 @@ export function newLogger(opts: LoggerOptions): Logger {
 // outside a request or without a tracing middleware, as in kratos-layout. A new object each time: pino
 // merges the line's own fields into it.
 function traceFields(): { "trace.id": string; "span.id": string } {
-  const ctx = currentContext();
-  const span = ctx && spanContextOf(ctx);
+  const span = currentSpanContext();
   return span ? { "trace.id": span.traceId, "span.id": span.spanId } : { "trace.id": "", "span.id": "" };
 }
 
