@@ -49,7 +49,16 @@ const defaults: Bootstrap = {
       max_body_bytes: 1048576,
       metrics_path: "/metrics",
     },
-    grpc: { network: "tcp", addr: "0.0.0.0:9000", timeout: 1000, max_recv_msg_size: 4194304, max_concurrent_streams: 1000 },
+    grpc: {
+      network: "tcp",
+      addr: "0.0.0.0:9000",
+      timeout: 1000,
+      max_recv_msg_size: 4194304,
+      max_concurrent_streams: 1000,
+      connection_timeout: 20_000,
+      keepalive_min_time: 300_000,
+      keepalive_permit_without_stream: false,
+    },
   },
   data: {
     database: { driver: "sqlite", source: "data/helloworld.db" },

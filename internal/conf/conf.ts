@@ -51,6 +51,11 @@ export const Bootstrap = z.strictObject({
             .max(64 * 1024 * 1024)
             .prefault(4 * 1024 * 1024),
           max_concurrent_streams: z.number().int().min(1).max(1_000_000).prefault(1000),
+          // How long a new connection has to finish the HTTP/2 handshake (grpc-go's ConnectionTimeout), and how
+          // often a client may ping (grpc-go's keepalive.EnforcementPolicy): more often gets GOAWAY too_many_pings.
+          connection_timeout: duration().prefault("20s"),
+          keepalive_min_time: duration().prefault("5m"),
+          keepalive_permit_without_stream: z.boolean().prefault(false),
         })
         .prefault({}),
     })

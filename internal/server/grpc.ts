@@ -14,6 +14,11 @@ export function newGRPCServer(c: ServerConf, greeter: GreeterService, deps: Serv
     health: { readiness: deps.readiness },
     maxRecvMsgSize: c.grpc.max_recv_msg_size,
     maxConcurrentStreams: c.grpc.max_concurrent_streams,
+    connection: {
+      connectionTimeout: c.grpc.connection_timeout,
+      keepaliveMinTime: c.grpc.keepalive_min_time,
+      keepalivePermitWithoutStream: c.grpc.keepalive_permit_without_stream,
+    },
   });
   registerGreeterServer(srv, greeter);
   return srv;

@@ -1,3 +1,5 @@
+import type { AddressInfo, Server as NetServer } from "node:net";
+
 /** A listen address split into host and port. */
 export interface Address {
   host: string;
@@ -28,4 +30,19 @@ export function listenError(tag: string, addr: string, err: NodeJS.ErrnoExceptio
     EADDRNOTAVAIL: "cannot assign requested address",
   };
   return new Error(`${tag} listen ${addr}: ${why[err.code ?? ""] ?? err.message}`);
+}
+
+/** listen binds server to addr (host:port) and resolves with the address it got, or rejects with listenError's words. */
+export async function listen(server: NetServer, tag: string, addr: string): Promise<string> {
+  const { host, port } = parseAddress(addr);
+  await new Promise<void>((resolve, reject) => {
+    const failed = (err: NodeJS.ErrnoException) => reject(listenError(tag, addr, err));
+    server.once("error", failed);
+    server.listen(port, host, () => {
+      server.off("error", failed);
+      resolve();
+    });
+  });
+  const info = server.address() as AddressInfo;
+  return formatAddress(info.address, info.port);
 }

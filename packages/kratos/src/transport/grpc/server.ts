@@ -1,3 +1,5 @@
+import type { Http2Server } from "node:http2";
+import { createServer, type Server as NetServer } from "node:net";
 import type { DescMethod, DescService, Message } from "@bufbuild/protobuf";
 import {
   Server as GRPCJSServer,
@@ -21,9 +23,10 @@ import * as reflectionV1 from "../../gen/grpc/reflection/v1/reflection_pb.js";
 import * as reflectionV1alpha from "../../gen/grpc/reflection/v1alpha/reflection_pb.js";
 import type { Logger } from "../../log/logger.js";
 import { chain, type Handler, type Middleware } from "../../middleware/middleware.js";
-import { formatAddress, listenError, parseAddress } from "../address.js";
+import { listen } from "../address.js";
 import { withinDeadline } from "../deadline.js";
 import { cut, type Server } from "../server.js";
+import { type ConnectionPolicy, GRPC_CONNECTION_POLICY, guardConnections } from "./connection.js";
 import { definitionOf } from "./definition.js";
 import { HealthService, type HealthServiceOptions, ServingStatus } from "./health.js";
 import { headerOf, metadataOf } from "./metadata.js";
@@ -42,6 +45,8 @@ export interface GRPCServerOptions {
   maxRecvMsgSize?: number;
   /** How many calls one connection may have open at once (HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS); 1000 by default. */
   maxConcurrentStreams?: number;
+  /** The handshake timeout and the keepalive enforcement of each connection; GRPC_CONNECTION_POLICY by default. */
+  connection?: Partial<ConnectionPolicy>;
 }
 
 /** The limits a GRPCServer applies unless told otherwise. */
@@ -57,7 +62,7 @@ export class GRPCServer implements Server {
   private readonly server: GRPCJSServer;
   private readonly middleware: Middleware;
   private listenAddress = "";
-  private started = false;
+  private listener?: NetServer;
   /** Calls in flight, answered UNAVAILABLE if a stop has to force them down, as grpc-go's clients see it. */
   private readonly inFlight = new Set<(err: StatusObject) => void>();
 
@@ -105,20 +110,21 @@ export class GRPCServer implements Server {
   }
 
   async start(): Promise<void> {
-    const { host, port } = parseAddress(this.opts.address);
-    const bound = await new Promise<number>((resolve, reject) => {
-      this.server.bindAsync(formatAddress(host, port), ServerCredentials.createInsecure(), (err, p) =>
-        err ? reject(listenError("[gRPC]", this.opts.address, bindCause(err))) : resolve(p),
-      );
-    });
-    this.started = true;
-    this.listenAddress = formatAddress(host, bound);
+    // Our own listener hands each socket to grpc-js, whose HTTP/2 server for them is where each session is watched.
+    const injector = this.server.createConnectionInjector(ServerCredentials.createInsecure());
+    const policy = { ...GRPC_CONNECTION_POLICY, ...this.opts.connection };
+    const accept = guardConnections(injectorServer(this.server), (socket) => injector.injectConnection(socket), policy);
+    const listener = createServer({ noDelay: true }, accept);
+    this.listenAddress = await listen(listener, "[gRPC]", this.opts.address);
+    this.listener = listener;
     this.opts.logger.info(`[gRPC] server listening on: ${this.listenAddress}`);
   }
 
   async stop(force: AbortSignal): Promise<void> {
-    if (!this.started) return;
-    this.started = false;
+    const listener = this.listener;
+    if (!listener) return;
+    this.listener = undefined;
+    listener.close();
     this.health.shutdown();
     this.reflection.shutdown();
     this.opts.logger.info("[gRPC] server stopping");
@@ -181,10 +187,12 @@ export class GRPCServer implements Server {
   }
 }
 
-// grpc-js reports a failed bind as "No address added out of total 1 resolved" with the errno in the text.
-function bindCause(err: Error): NodeJS.ErrnoException {
-  const code = /\b(EADDRINUSE|EACCES|EADDRNOTAVAIL)\b/.exec(err.message)?.[1];
-  return Object.assign(new Error(err.message), { code });
+/** injectorServer finds the HTTP/2 server grpc-js made for the connection injector it just created: grpc-js keeps it private. */
+function injectorServer(server: GRPCJSServer): Http2Server {
+  const servers = (server as unknown as { http2Servers?: Map<Http2Server, unknown> }).http2Servers;
+  const made = servers ? [...servers.keys()].at(-1) : undefined;
+  if (!made) throw new Error("grpc-js keeps no HTTP/2 server for its connection injector where this version expects it");
+  return made;
 }
 
 function grpcJsLogger(logger: Logger): Partial<Console> {

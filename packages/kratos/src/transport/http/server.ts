@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server as NodeServer, type ServerOptions, type ServerResponse } from "node:http";
-import { type AddressInfo, Server as NetServer } from "node:net";
+import { Server as NetServer } from "node:net";
 import { parse as parseQuery } from "node:querystring";
 import type { Duplex } from "node:stream";
 import type { DescService, Message } from "@bufbuild/protobuf";
@@ -11,7 +11,7 @@ import { KratosError } from "../../errors/errors.js";
 import { publicError } from "../../errors/public.js";
 import type { Logger } from "../../log/logger.js";
 import { chain, type Handler, type Middleware } from "../../middleware/middleware.js";
-import { formatAddress, listenError, parseAddress } from "../address.js";
+import { listen } from "../address.js";
 import { withinDeadline } from "../deadline.js";
 import { cut, type Server } from "../server.js";
 import { type Body, bindRequest, codecError, type Query } from "./binding.js";
@@ -139,17 +139,11 @@ export class HTTPServer implements Server {
   }
 
   async start(): Promise<void> {
-    const { host, port } = parseAddress(this.opts.address);
     const server = createServer(this.nodeServerOptions(), this.app);
     // Node hands CONNECT to a 'connect' listener, or drops the socket without a word when there is none.
     server.on("connect", (req: IncomingMessage, socket: Duplex) => this.refuseConnect(req, socket));
     this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", (err: NodeJS.ErrnoException) => reject(listenError("[HTTP]", this.opts.address, err)));
-      server.listen(port, host, () => resolve());
-    });
-    const info = server.address() as AddressInfo;
-    this.listenAddress = formatAddress(info.address, info.port);
+    this.listenAddress = await listen(server, "[HTTP]", this.opts.address);
     this.opts.logger.info(`[HTTP] server listening on: ${this.listenAddress}`);
   }
 
