@@ -63,6 +63,23 @@ describe("the helloworld app over real sockets", () => {
     }
   });
 
+  it("serves an absolute-form target by its path, and answers one no URL parser reads with 400 in the Kratos error JSON", async () => {
+    const served = await rawRequest(running.httpURL, "GET", "http://example.com/helloworld/absolute?x=1");
+    assert.equal(served.status, 200);
+    assert.equal(served.body.toString(), '{"message":"Hello absolute"}');
+    for (const target of ["http://[::1/helloworld/x", "http://[::1]:x/helloworld/x", "https://x:99999/helloworld/a"]) {
+      const res = await rawRequest(running.httpURL, "GET", target);
+      assert.equal(res.status, 400, target);
+      assert.equal(res.headers["content-type"], "application/json");
+      assert.deepEqual(JSON.parse(res.body.toString()), {
+        code: 400,
+        reason: "BAD_REQUEST",
+        message: `invalid request target ${JSON.stringify(target)}`,
+        metadata: {},
+      });
+    }
+  });
+
   it("answers /helloworld and /helloworld/ with 404, as Go Kratos (in the Kratos error JSON)", async () => {
     for (const path of ["/helloworld", "/helloworld/"]) {
       const res = await fetch(`${running.httpURL}${path}`);

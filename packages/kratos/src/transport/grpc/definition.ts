@@ -29,6 +29,9 @@ function serializer(schema: DescMessage) {
   return (m: Message) => Buffer.from(toBinary(schema, m));
 }
 
+// Unknown fields are dropped, not kept: nothing reads them, and a message of millions of them costs a third of the time.
+const readOptions = { readUnknownFields: false };
+
 function deserializer(schema: DescMessage) {
-  return (b: Buffer) => fromBinary(schema, b) as Message;
+  return (b: Buffer) => fromBinary(schema, b, readOptions) as Message;
 }

@@ -139,7 +139,7 @@ export class HTTPServer implements Server {
   }
 
   async start(): Promise<void> {
-    const server = createServer(this.nodeServerOptions(), this.app);
+    const server = createServer(this.nodeServerOptions(), (req, res) => this.accept(req, res));
     // Node hands CONNECT to a 'connect' listener, or drops the socket without a word when there is none.
     server.on("connect", (req: IncomingMessage, socket: Duplex) => this.refuseConnect(req, socket));
     this.server = server;
@@ -180,11 +180,26 @@ export class HTTPServer implements Server {
     this.table.add(route.method.toUpperCase(), route.path, { route, operation: operationOf(route.rpc), handler });
   }
 
+  /**
+   * accept hands a request to express with an absolute-form target (GET http://host/path) cut to its path, as
+   * the authority names no route: express cannot read every such target, and one no URL parser reads is a 400.
+   */
+  private accept(req: IncomingMessage, res: ServerResponse): void {
+    const url = req.url ?? "/";
+    if (url.charCodeAt(0) !== 47 /* / */) {
+      const path = absolutePath(url);
+      if (path === undefined) {
+        this.writeError(res as Response, new KratosError(400, "BAD_REQUEST", `invalid request target ${JSON.stringify(url.slice(0, 256))}`), "");
+        return;
+      }
+      req.url = path;
+    }
+    this.app(req, res);
+  }
+
   /** dispatch answers every request: it cleans the path, finds the route and serves it, or says why not. */
   private dispatch(req: Request, res: Response): void {
-    let url = req.url;
-    // An absolute-form request target (GET http://host/path) names its path after the authority.
-    if (url.charCodeAt(0) !== 47 /* / */) url = absolutePath(url);
+    const url = req.url;
     const q = url.indexOf("?");
     const path = q < 0 ? url : url.slice(0, q);
     const search = q < 0 ? "" : url.slice(q);
@@ -378,13 +393,10 @@ function toggleSlash(path: string): string {
   return endsWithSlash(path) ? path.slice(0, -1) : `${path}/`;
 }
 
-function absolutePath(url: string): string {
-  try {
-    const u = new URL(url);
-    return u.pathname + u.search;
-  } catch {
-    return `/${url}`;
-  }
+function absolutePath(url: string): string | undefined {
+  if (!URL.canParse(url)) return undefined;
+  const u = new URL(url);
+  return u.pathname + u.search;
 }
 
 /** bodyOf is the body read for a binding, with the codec its Content-Type names; undefined when empty. */
