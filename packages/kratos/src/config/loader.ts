@@ -1,11 +1,17 @@
 import { readdirSync, readFileSync, type Stats, statSync } from "node:fs";
 import { extname, join } from "node:path";
+import { getSystemErrorMap } from "node:util";
 import type { z } from "zod";
+import { escapeControls, quote } from "../text.js";
 import { parseBool } from "./bool.js";
 import { leafPaths } from "./schema.js";
 import { loadYaml, maxDepth, maxNodes, NodeBudget, yamlErrorReason } from "./yaml.js";
 
-/** ConfigError says what is wrong with the config in one line: which key, in which file. */
+/**
+ * ConfigError says what is wrong with the config in one line: which key, in which file. A key or a file name
+ * that holds a control character, or a key that would not read as one word, is escaped or quoted, so the
+ * message stays one line of plain text whatever the config holds.
+ */
 export class ConfigError extends Error {
   override readonly name = "ConfigError";
 }
@@ -25,6 +31,7 @@ const forbiddenKeys = new Set(["__proto__", "constructor", "prototype"]);
 
 /** loadConfig reads a config file, or every .yaml, .yml and .json file of a directory merged in name order. */
 export function loadConfig<S extends z.ZodType>(path: string, opts: LoadOptions<S>): z.output<S> {
+  // Where each key path (as keyId writes it) was set: a file name or an environment variable, ready to print.
   const origins = new Map<string, string>();
   const merged: Tree = {};
   for (const file of configFiles(path)) {
@@ -38,39 +45,64 @@ export function loadConfig<S extends z.ZodType>(path: string, opts: LoadOptions<
 }
 
 function configFiles(path: string): string[] {
-  let stat: Stats;
-  try {
-    stat = statSync(path);
-  } catch (err) {
-    throw new ConfigError(
-      `config: cannot read ${path}: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file or directory" : (err as Error).message}`,
-    );
-  }
+  const stat = statOf(path);
   // A FIFO or a device would block the read, or never end it.
-  if (!stat.isDirectory() && !stat.isFile()) throw new ConfigError(`config: ${path}: not a regular file or a directory`);
+  if (!stat.isDirectory() && !stat.isFile()) throw new ConfigError(`config: ${shownPath(path)}: not a regular file or a directory`);
   if (stat.isFile()) {
-    if (!configExtensions.has(extname(path))) throw new ConfigError(`config: ${path}: unsupported format (want .yaml, .yml or .json)`);
+    if (!configExtensions.has(extname(path))) throw new ConfigError(`config: ${shownPath(path)}: unsupported format (want .yaml, .yml or .json)`);
     return [path];
   }
-  const files = readdirSync(path)
+  let names: string[];
+  try {
+    names = readdirSync(path);
+  } catch (err) {
+    throw cannotRead(path, err);
+  }
+  // A symlink is followed: one that leads nowhere is refused, as the file it names would be.
+  const files = names
     .filter((name) => !name.startsWith(".") && configExtensions.has(extname(name)))
     .sort()
     .map((name) => join(path, name))
-    .filter((file) => statSync(file).isFile());
-  if (files.length === 0) throw new ConfigError(`config: ${path}: no .yaml, .yml or .json files in the directory`);
+    .filter((file) => statOf(file).isFile());
+  if (files.length === 0) throw new ConfigError(`config: ${shownPath(path)}: no .yaml, .yml or .json files in the directory`);
   return files;
 }
 
+function statOf(path: string): Stats {
+  try {
+    return statSync(path);
+  } catch (err) {
+    throw cannotRead(path, err);
+  }
+}
+
+/** cannotRead says why path could not be read, in the system's words without its own copy of the path. */
+function cannotRead(path: string, err: unknown): ConfigError {
+  const e = err as NodeJS.ErrnoException;
+  const why = e.errno !== undefined ? getSystemErrorMap().get(e.errno)?.[1] : undefined;
+  return new ConfigError(`config: cannot read ${shownPath(path)}: ${why ?? escapeControls(String(e.message))}`);
+}
+
+/** shownPath writes a file name for a message: as it is, unless it holds a control character, which is escaped. */
+function shownPath(path: string): string {
+  return escapeControls(path);
+}
+
 function parseFile(file: string): Tree {
-  const text = readFileSync(file, "utf8");
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    throw cannotRead(file, err);
+  }
   let data: unknown;
   try {
     data = extname(file) === ".json" ? JSON.parse(text) : loadYaml(text, file);
   } catch (err) {
-    throw new ConfigError(`config: ${file}: ${yamlErrorReason(err)}`);
+    throw new ConfigError(`config: ${shownPath(file)}: ${yamlErrorReason(err)}`);
   }
   if (data === undefined || data === null) return {};
-  if (!isTree(data)) throw new ConfigError(`config: ${file}: the top level must be a mapping of keys`);
+  if (!isTree(data)) throw new ConfigError(`config: ${shownPath(file)}: the top level must be a mapping of keys`);
   return data;
 }
 
@@ -82,13 +114,13 @@ function isTree(v: unknown): v is Tree {
 function mergeInto(target: Tree, source: Tree, path: string[], file: string, origins: Map<string, string>, nodes: NodeBudget): void {
   for (const key of Object.keys(source)) {
     const keyPath = [...path, key];
-    if (forbiddenKeys.has(key)) throw new ConfigError(`config: ${keyPath.join(".")} (${file}): forbidden key`);
-    if (!nodes.spend()) throw new ConfigError(`config: ${file}: more than ${maxNodes} keys`);
-    if (keyPath.length > maxDepth) throw new ConfigError(`config: ${file}: keys nested more than ${maxDepth} deep`);
+    if (forbiddenKeys.has(key)) throw new ConfigError(`config: ${formatKeyPath(keyPath)} (${shownPath(file)}): forbidden key`);
+    if (!nodes.spend()) throw new ConfigError(`config: ${shownPath(file)}: more than ${maxNodes} keys`);
+    if (keyPath.length > maxDepth) throw new ConfigError(`config: ${shownPath(file)}: keys nested more than ${maxDepth} deep`);
     const value = source[key];
     // An empty section (a key with nothing under it) leaves the defaults in place.
     if (value === null) continue;
-    origins.set(keyPath.join("."), file);
+    origins.set(keyId(keyPath), shownPath(file));
     const current = target[key];
     if (isTree(value)) {
       const child: Tree = isTree(current) ? current : {};
@@ -111,10 +143,10 @@ function applyEnv(merged: Tree, schema: z.ZodType, prefix: string, env: NodeJS.P
     // A section the files set to something else stays as it is, so the schema reports it where it was written.
     if (!section) continue;
     section[path[path.length - 1] as string] = kind === "number" ? Number(raw) : kind === "boolean" ? (parseBool(raw) ?? raw) : raw;
-    origins.set(path.join("."), `env ${name}`);
+    origins.set(keyId(path), `env ${name}`);
   }
   for (const name of Object.keys(env)) {
-    if (name.startsWith(prefix) && !known.has(name)) throw new ConfigError(`config: env ${name}: no config key has this name`);
+    if (name.startsWith(prefix) && !known.has(name)) throw new ConfigError(`config: env ${escapeControls(name)}: no config key has this name`);
   }
 }
 
@@ -133,18 +165,37 @@ function describeIssue(issue: z.core.$ZodIssue, origins: Map<string, string>): s
   const path = issue.path.map(String);
   if (issue.code === "unrecognized_keys") {
     return issue.keys.map((key) => {
-      const keyPath = [...path, key].join(".");
-      return `${keyPath}${where(keyPath, origins)}: unknown key`;
+      const keyPath = [...path, key];
+      return `${formatKeyPath(keyPath)}${where(keyPath, origins)}: unknown key`;
     });
   }
-  const keyPath = path.join(".");
-  return [`${keyPath || "(top level)"}${where(keyPath, origins)}: ${issue.message.replace(/^Invalid (input|option): /, "")}`];
+  // A schema's own message may quote the value as it is.
+  const reason = escapeControls(issue.message.replace(/^Invalid (input|option): /, ""));
+  return [`${path.length > 0 ? formatKeyPath(path) : "(top level)"}${where(path, origins)}: ${reason}`];
 }
 
-function where(keyPath: string, origins: Map<string, string>): string {
-  for (let p = keyPath; p !== ""; p = p.includes(".") ? p.slice(0, p.lastIndexOf(".")) : "") {
-    const origin = origins.get(p);
+/** where names the file (or variable) that set keyPath, or the nearest section above it that one did. */
+function where(keyPath: string[], origins: Map<string, string>): string {
+  for (let n = keyPath.length; n > 0; n--) {
+    const origin = origins.get(keyId(keyPath.slice(0, n)));
     if (origin) return ` (${origin})`;
   }
   return "";
 }
+
+/** keyId is a key path as a map key: unlike a dotted path, a key holding a dot is not two keys. */
+function keyId(keyPath: string[]): string {
+  return JSON.stringify(keyPath);
+}
+
+/**
+ * formatKeyPath writes a key path for a message, the keys joined by dots (server.http.addr). A key that would
+ * not read as one word there (empty, with a dot, a quote, a space, a control or other invisible character, or
+ * longer than 100 characters) is written as a JSON string, with control characters escaped, and cut: "" for
+ * the empty key, "a.b", "ht\ntp".
+ */
+function formatKeyPath(keyPath: string[]): string {
+  return keyPath.map((key) => (plainKey.test(key) ? key : quote(key))).join(".");
+}
+
+const plainKey = /^[^\s\p{C}\p{Z}."\\]{1,100}$/u;

@@ -1,4 +1,5 @@
 import { CORE_SCHEMA, loadAll } from "js-yaml";
+import { escapeControls } from "../text.js";
 
 /**
  * The most nodes one YAML document may expand to when walked: keys of a config, keys and items of a request body.
@@ -34,8 +35,13 @@ export function loadYaml(text: string, filename?: string): unknown {
   return docs[0];
 }
 
-/** yamlErrorReason says in one line what is wrong with a YAML text and where: "reason at line L, column C". */
+/**
+ * yamlErrorReason says in one line what is wrong with a YAML or JSON text and where: "reason at line L, column C"
+ * for YAML, V8's words for JSON. Control characters are escaped: V8 quotes the text around a JSON error as it is,
+ * so a line break or a terminal escape in the text would be in the message.
+ */
 export function yamlErrorReason(err: unknown): string {
   const e = err as Error & { reason?: string; mark?: { line: number; column: number } };
-  return e.reason && e.mark ? `${e.reason} at line ${e.mark.line + 1}, column ${e.mark.column + 1}` : (String(e.message).split("\n")[0] as string);
+  if (e.reason && e.mark) return `${escapeControls(e.reason)} at line ${e.mark.line + 1}, column ${e.mark.column + 1}`;
+  return escapeControls(String(e.message));
 }

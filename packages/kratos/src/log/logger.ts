@@ -2,6 +2,7 @@ import { createRequire } from "node:module";
 import { type DestinationStream, type Logger as PinoLogger, pino } from "pino";
 import type { PrettyOptions } from "pino-pretty";
 import { currentSpanContext } from "../context/trace.js";
+import { escapeControls } from "../text.js";
 import { callerOf } from "./caller.js";
 import { markPlain } from "./line.js";
 import { timestampField } from "./timestamp.js";
@@ -83,17 +84,6 @@ export function newLogger(opts: LoggerOptions): Logger {
 function traceFields(): { "trace.id": string; "span.id": string } {
   const span = currentSpanContext();
   return span ? { "trace.id": span.traceId, "span.id": span.spanId } : { "trace.id": "", "span.id": "" };
-}
-
-// C0 and C1 controls, DEL, and the Unicode line and paragraph separators.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is what it is for.
-const CONTROLS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
-
-const SHORT_ESCAPES: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f" };
-
-/** escapeControls writes every control character of text as its JSON escape, so text stays on one line and prints as it reads. */
-function escapeControls(text: string): string {
-  return text.replace(CONTROLS, (c) => SHORT_ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
 const buffered = new WeakMap<Logger, { flushSync(): void }>();
