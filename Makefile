@@ -45,7 +45,7 @@ build: framework
 .PHONY: run
 # install, build and start the service with configs/
 run: build
-	node --enable-source-maps dist/cmd/helloworld/main.js -conf configs
+	MALLOC_ARENA_MAX=2 node --enable-source-maps dist/cmd/helloworld/main.js -conf configs
 
 KRATOS_CLIENT := .tools/bin/kratos-client
 

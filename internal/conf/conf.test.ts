@@ -59,6 +59,7 @@ const defaults: Bootstrap = {
       keepalive_min_time: 300_000,
       keepalive_permit_without_stream: false,
     },
+    ratelimit: { enabled: true, threshold: 0.8 },
   },
   data: {
     database: { driver: "sqlite", source: "data/helloworld.db" },
@@ -432,6 +433,7 @@ describe("loadConfig with the app's Bootstrap schema", () => {
       assert.deepEqual(got.server, {
         http: { ...defaults.server.http, addr: "1.2.3.4:5", timeout: 2000 },
         grpc: { ...defaults.server.grpc, addr: "1.2.3.4:5", timeout: 2000 },
+        ratelimit: defaults.server.ratelimit,
       });
       assert.notEqual(got.server.http, got.server.grpc);
     });

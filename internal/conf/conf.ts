@@ -58,6 +58,14 @@ export const Bootstrap = z.strictObject({
           keepalive_permit_without_stream: z.boolean().prefault(false),
         })
         .prefault({}),
+      // Kratos's adaptive (BBR) limiter on both servers: while the event loop is busier than threshold, calls
+      // beyond what the service has shown it completes get 429 / RESOURCE_EXHAUSTED, reason RATELIMIT.
+      ratelimit: z
+        .strictObject({
+          enabled: z.boolean().prefault(true),
+          threshold: z.number().gt(0).max(1).prefault(0.8),
+        })
+        .prefault({}),
     })
     .prefault({}),
   data: z

@@ -12,7 +12,28 @@ export const sqliteEngine: "node:sqlite" | "better-sqlite3" = hasNodeSqlite() ? 
  * a statement is garbage-collected at teardown (`Assertion failed: (env) != nullptr`), so it serves Node 20 only.
  */
 export function openSqlite(path: string): SqliteDatabase & { exec(sql: string): void } {
-  return sqliteEngine === "node:sqlite" ? openBuiltin(path) : openAddon(path);
+  const db = sqliteEngine === "node:sqlite" ? openBuiltin(path) : openAddon(path);
+  return { close: () => db.close(), exec: (sql) => db.exec(sql), prepare: preparedOnce((sql) => db.prepare(sql)) };
+}
+
+/** How many prepared statements a database keeps: more than the distinct queries the service makes. */
+const STATEMENT_CACHE = 64;
+
+/**
+ * preparedOnce prepares each distinct SQL text once: Kysely prepares every query it runs, and each statement
+ * left to the garbage collector holds native memory until then, which fragments the C heap under load. The
+ * oldest statement goes when the cache is full. Kysely runs one query at a time on SQLite, so none is shared.
+ */
+function preparedOnce(prepare: (sql: string) => SqliteStatement): (sql: string) => SqliteStatement {
+  const prepared = new Map<string, SqliteStatement>();
+  return (sql) => {
+    let stmt = prepared.get(sql);
+    if (stmt) return stmt;
+    stmt = prepare(sql);
+    if (prepared.size >= STATEMENT_CACHE) prepared.delete(prepared.keys().next().value as string);
+    prepared.set(sql, stmt);
+    return stmt;
+  };
 }
 
 function hasNodeSqlite(): boolean {

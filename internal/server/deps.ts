@@ -1,6 +1,6 @@
 import { Readiness } from "@kratos-ts/kratos/health";
 import { LOGGER, type Logger } from "@kratos-ts/kratos/log";
-import { logging, type Middleware, metrics, recovery, tracing, validate } from "@kratos-ts/kratos/middleware";
+import { BBRLimiter, logging, type Middleware, metrics, ratelimit, recovery, tracing, validate } from "@kratos-ts/kratos/middleware";
 import { TRACER_PROVIDER } from "@kratos-ts/kratos/tracing";
 import type { TracerProvider } from "@opentelemetry/api";
 import type { Registry } from "prom-client";
@@ -21,19 +21,22 @@ export interface ServerDeps {
   metrics: boolean;
   /** Where the server spans go; none are made when undefined (trace.enabled false). */
   tracerProvider?: TracerProvider;
+  /** The limiter both servers shed load with, sharing one event loop; none when server.ratelimit.enabled is false. */
+  limiter?: BBRLimiter;
 }
 
 /**
  * middlewareOf is the chain both servers run, outermost first, in Kratos's order: recovery, tracing, the
- * access log, metrics, validate; so the span, the access line and the counters see the final code of a
- * refused request and of a bug, and the access line carries the span's ids.
+ * access log, metrics, ratelimit, validate; so the span, the access line and the counters see the final code
+ * of a refused or shed request and of a bug, and the access line carries the span's ids.
  */
-export function middlewareOf({ logger, registry, accessLog, metrics: counted, tracerProvider }: ServerDeps): Middleware[] {
+export function middlewareOf({ logger, registry, accessLog, metrics: counted, tracerProvider, limiter }: ServerDeps): Middleware[] {
   return [
     recovery(logger),
     ...(tracerProvider ? [tracing({ tracerProvider })] : []),
     ...(accessLog ? [logging(logger)] : []),
     ...(counted ? [metrics(registry)] : []),
+    ...(limiter ? [ratelimit(limiter)] : []),
     validate(),
   ];
 }
@@ -47,5 +50,14 @@ export function serverDeps(r: DependencyContainer): ServerDeps {
     accessLog: r.resolve<LogConf>(LOG_CONF).access,
     metrics: r.resolve<ServerConf>(SERVER_CONF).http.metrics_path !== "",
     tracerProvider: r.resolve<TraceConf>(TRACE_CONF).enabled ? r.resolve<TracerProvider>(TRACER_PROVIDER) : undefined,
+    limiter: r.resolve<BBRLimiter | undefined>(LIMITER),
   };
+}
+
+/** LIMITER is the one BBRLimiter both servers shed load with, or undefined when server.ratelimit.enabled is false. */
+export const LIMITER = Symbol("BBRLimiter");
+
+/** newLimiter builds the limiter server.ratelimit asks for. */
+export function newLimiter({ enabled, threshold }: ServerConf["ratelimit"]): BBRLimiter | undefined {
+  return enabled ? new BBRLimiter({ threshold }) : undefined;
 }

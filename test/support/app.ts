@@ -28,11 +28,18 @@ export interface RunningApp {
 
 /** startApp wires the real app, as main does, on ephemeral loopback ports with its logs captured. */
 export async function startApp(config: Record<string, unknown> = {}): Promise<RunningApp> {
+  const server = (config.server ?? {}) as { http?: object; grpc?: object };
   const bc = Bootstrap.parse({
     // A database of its own unless the test names one, so tests that run at once share nothing.
     data: { database: { driver: "sqlite", source: ":memory:" } },
     ...config,
-    server: { http: { addr: "127.0.0.1:0" }, grpc: { addr: "127.0.0.1:0" }, ...(config.server as object) },
+    server: {
+      // The limiter off unless asked for: in one process with its clients, the event loop's load is the test's too.
+      ratelimit: { enabled: false },
+      ...server,
+      http: { addr: "127.0.0.1:0", ...server.http },
+      grpc: { addr: "127.0.0.1:0", ...server.grpc },
+    },
   });
   const logs = new LogCapture();
   const logger = newLogger({ id: "test-host", name: "helloworld", version: "test", destination: logs });

@@ -1,3 +1,5 @@
+import { redactHeaders } from "../log/redact.js";
+
 /**
  * Header is a case-insensitive multimap: HTTP headers or gRPC metadata, seen the same way.
  * Binary gRPC entries (keys ending in -bin) hold their values base64-encoded, as HTTP/2 carries them;
@@ -41,5 +43,10 @@ export class Header {
   /** binaryValues decodes every value of a -bin key. */
   binaryValues(key: string): Uint8Array[] {
     return this.values(key).map((v) => new Uint8Array(Buffer.from(v, "base64")));
+  }
+
+  /** toJSON is what JSON.stringify and the logger write: every key's values, credentials (authorization, cookie) redacted. */
+  toJSON(): unknown {
+    return redactHeaders(this);
   }
 }

@@ -5,6 +5,7 @@ import { currentSpanContext } from "../context/trace.js";
 import { escapeControls } from "../text.js";
 import { callerOf } from "./caller.js";
 import { markPlain } from "./line.js";
+import { redactHeaders } from "./redact.js";
 import { timestampField } from "./timestamp.js";
 
 // pino-pretty is loaded only for the pretty format, so JSON logging (production) never pays for it.
@@ -69,6 +70,8 @@ export function newLogger(opts: LoggerOptions): Logger {
       },
       timestamp: timestampField,
       formatters: { level: (label) => ({ level: label.toUpperCase() }) },
+      // Request headers or metadata logged under these names never show a credential.
+      serializers: { headers: redactHeaders, metadata: redactHeaders },
       mixin: opts.caller ? () => ({ ...traceFields(), caller: callerOf(new Error().stack) }) : traceFields,
     },
     destination,

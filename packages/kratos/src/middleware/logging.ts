@@ -2,13 +2,13 @@ import { type DescField, type DescMessage, type JsonObject, type JsonValue, type
 import { answerOf, messageOf } from "../errors/public.js";
 import { lineWriter } from "../log/line.js";
 import type { Logger } from "../log/logger.js";
+import { REDACTED } from "../log/redact.js";
 import { invoke, type Middleware } from "./middleware.js";
 
 /** The msg of every access line; the Kratos fields carry the rest. */
 export const ACCESS_MSG = "access";
 
-/** What a field marked [debug_redact = true] logs as, in place of its value. */
-export const REDACTED = "[REDACTED]";
+export { REDACTED } from "../log/redact.js";
 
 /**
  * The most of a request an access line holds, in characters of its JSON: a larger request logs as a string, its

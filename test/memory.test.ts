@@ -1,0 +1,141 @@
+import "reflect-metadata";
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, it } from "node:test";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { create } from "@bufbuild/protobuf";
+import { credentials, type ServiceError, status } from "@grpc/grpc-js";
+import { GreeterClient } from "../api/helloworld/v1/greeter_grpc.js";
+import { HelloRequestSchema } from "../api/helloworld/v1/greeter_pb.js";
+import { type ChildProc, childEnv, killAll, listeningPort, startNode } from "./support/process.js";
+import { repoRoot } from "./support/repo.js";
+
+const root = pathToFileURL(`${repoRoot()}/`);
+const mainJs = new URL("../cmd/helloworld/main.js", import.meta.url);
+const probeJs = new URL("./fixtures/memory-probe.js", import.meta.url).href;
+const MiB = 1024 * 1024;
+/** How far RSS may stand above where it started once the garbage is collected, as the issue sets it. */
+const RSS_BUDGET = 30 * MiB;
+
+interface Probe {
+  rss: number;
+  heapUsed: number;
+  external: number;
+}
+
+/** probe has the child collect its garbage and resolves with its memory then. */
+async function probe(proc: ChildProc, n: number): Promise<Probe> {
+  proc.signal("SIGUSR2");
+  return (await proc.waitFor((l) => l.msg === "memory" && l.probe === n, `memory probe ${n}`)) as unknown as Probe;
+}
+
+/** A request at one of the limits a client can push, and the answer it must get. */
+interface Shot {
+  what: string;
+  count: number;
+  send: (i: number) => Promise<number | string>;
+  want: number | string;
+}
+
+/** pool runs every shot's requests, at most width at once, and counts the answers by what and outcome. */
+async function pool(shots: Shot[], width: number): Promise<Map<string, number>> {
+  const jobs = shots.flatMap((s) => Array.from({ length: s.count }, (_, i) => ({ s, i })));
+  const outcomes = new Map<string, number>();
+  let next = 0;
+  const worker = async () => {
+    while (next < jobs.length) {
+      const { s, i } = jobs[next++] as { s: Shot; i: number };
+      const got = await s.send(i);
+      const key = `${s.what}: ${got}`;
+      outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
+    }
+  };
+  await Promise.all(Array.from({ length: width }, worker));
+  return outcomes;
+}
+
+describe("bounded memory: requests at every limit leave the real binary's memory where it was", () => {
+  const dir = mkdtempSync(join(tmpdir(), "helloworld-memory-"));
+  after(async () => {
+    await killAll();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("10,000 requests with names, bodies, messages and headers at and over each limit, twice: the second round adds at most 30 MiB of RSS", {
+    timeout: 240_000,
+  }, async (t) => {
+    const proc = startNode(mainJs, ["-conf", fileURLToPath(new URL("configs", root))], {
+      env: childEnv({
+        HELLOWORLD_SERVER_HTTP_ADDR: "127.0.0.1:0",
+        HELLOWORLD_SERVER_GRPC_ADDR: "127.0.0.1:0",
+        HELLOWORLD_SERVER_HTTP_TIMEOUT: "10s",
+        HELLOWORLD_SERVER_GRPC_TIMEOUT: "10s",
+        HELLOWORLD_LOG_FORMAT: "json",
+        HELLOWORLD_DATA_DATABASE_SOURCE: join(dir, "helloworld.db"),
+        NODE_OPTIONS: `--import=${probeJs}`,
+        // As the image runs it (Dockerfile): glibc's arena per thread otherwise keeps what Node's threads freed.
+        MALLOC_ARENA_MAX: "2",
+      }),
+      cwd: root,
+    });
+    const [h, g] = await Promise.all([proc.waitForMsg(/^\[HTTP\] server listening on: /), proc.waitForMsg(/^\[gRPC\] server listening on: /)]);
+    const http = `http://127.0.0.1:${listeningPort(h)}`;
+    const client = new GreeterClient(`127.0.0.1:${listeningPort(g)}`, credentials.createInsecure(), {
+      "grpc.max_send_message_length": 8 * MiB,
+    });
+    const get = async (path: string, headers: Record<string, string> = {}) => {
+      const res = await fetch(`${http}${path}`, { headers });
+      await res.arrayBuffer();
+      return res.status;
+    };
+    const post = async (body: string) => {
+      const res = await fetch(`${http}/v1/greeters`, { method: "POST", body, headers: { "content-type": "application/json" } });
+      await res.arrayBuffer();
+      return res.status;
+    };
+    const sayHello = (name: string) =>
+      new Promise<string>((resolve) => {
+        client.sayHello(create(HelloRequestSchema, { name }), (err: ServiceError | null) => resolve(status[err?.code ?? status.OK]));
+      });
+    const name = (i: number, length: number) => `${i}-`.padEnd(length, "n");
+    const bodyOf = (bytes: number) => JSON.stringify({ hello: "b".repeat(bytes - 12) });
+    const shots: Shot[] = [
+      { what: "HTTP name of 128", count: 3500, send: (i) => get(`/helloworld/${name(i, 128)}`), want: 200 },
+      { what: "gRPC name of 128", count: 3500, send: (i) => sayHello(name(i + 1e6, 128)), want: "OK" },
+      { what: "HTTP name of 129", count: 1000, send: (i) => get(`/helloworld/${name(i, 129)}`), want: 400 },
+      { what: "HTTP header block near 16 KiB", count: 800, send: (i) => get(`/helloworld/h${i}`, { "x-pad": "p".repeat(15 * 1024) }), want: 200 },
+      { what: "HTTP header block over 16 KiB", count: 400, send: (i) => get(`/helloworld/h${i}`, { "x-pad": "p".repeat(17 * 1024) }), want: 431 },
+      { what: "HTTP body of 1 MiB", count: 300, send: () => post(bodyOf(MiB)), want: 400 },
+      { what: "HTTP body over 1 MiB", count: 300, send: () => post(bodyOf(MiB + 1)), want: 413 },
+      { what: "gRPC message near 4 MiB", count: 100, send: () => sayHello("m".repeat(4 * MiB - 16)), want: "INVALID_ARGUMENT" },
+      { what: "gRPC message over 4 MiB", count: 100, send: () => sayHello("m".repeat(4 * MiB + 1)), want: "RESOURCE_EXHAUSTED" },
+    ];
+    assert.equal(
+      shots.reduce((n, s) => n + s.count, 0),
+      10_000,
+    );
+
+    const want = Object.fromEntries(shots.map((s) => [`${s.what}: ${s.want}`, s.count]));
+    const mib = (b: number) => (b / MiB).toFixed(1);
+    const fresh = await probe(proc, 1);
+    // The first round takes the process to its high-water mark: the C heap keeps what it has freed, which
+    // the second round reuses. Memory a client could make the process keep would show as growth over it.
+    assert.deepEqual(Object.fromEntries(await pool(shots, 8)), want);
+    const start = await probe(proc, 2);
+    assert.deepEqual(Object.fromEntries(await pool(shots, 8)), want);
+    const end = await probe(proc, 3);
+    client.close();
+
+    const grew = end.rss - start.rss;
+    t.diagnostic(
+      `memory: RSS ${mib(fresh.rss)} MiB fresh, ${mib(start.rss)} after 10,000 requests, ${mib(end.rss)} after 10,000 more (grew ${mib(grew)} MiB; heap ${mib(start.heapUsed)} -> ${mib(end.heapUsed)} MiB)`,
+    );
+    assert.ok(grew <= RSS_BUDGET, `RSS grew ${mib(grew)} MiB, over the ${mib(RSS_BUDGET)} MiB budget`);
+    assert.ok(end.heapUsed - fresh.heapUsed <= 10 * MiB, `the JavaScript heap grew ${mib(end.heapUsed - fresh.heapUsed)} MiB`);
+
+    proc.signal("SIGTERM");
+    assert.equal((await proc.exited).code, 0, proc.transcript());
+  });
+});
