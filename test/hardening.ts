@@ -1,0 +1,65 @@
+// make test-hardening: runs the suites that prove the service holds up (limits and timeouts, no lost request at
+// a stop, bounded memory, fuzzed input, abusive clients, load shedding, log hygiene) one file at a time, so each
+// figure is measured alone, then prints a table: the test, the figures it reported, pass or fail. Exit 1 on a fail.
+import { basename } from "node:path";
+import { run } from "node:test";
+import { fileURLToPath } from "node:url";
+
+const SUITES = [
+  "test/http-limits.test.js",
+  "test/grpc-limits.test.js",
+  "test/grpc-connections.test.js",
+  "test/slowloris.test.js",
+  "test/drain.test.js",
+  "test/drain-process.test.js",
+  "test/process.test.js",
+  "test/memory.test.js",
+  "test/fuzz-http.test.js",
+  "test/fuzz-grpc.test.js",
+  "test/fuzz-config.test.js",
+  "test/database-faults.test.js",
+  "../packages/kratos/dist/transport/deadline.test.js",
+  "../packages/kratos/dist/timer.test.js",
+  "../packages/kratos/dist/config/schema.test.js",
+  "../packages/kratos/dist/config/loader.test.js",
+  "../packages/kratos/dist/middleware/ratelimit.test.js",
+  "../packages/kratos/dist/log/redact.test.js",
+  "../packages/kratos/dist/middleware/logging.test.js",
+  "../packages/kratos/dist/log/logger.test.js",
+];
+
+interface Row {
+  suite: string;
+  test: string;
+  figures: string[];
+  result: "pass" | "FAIL" | "skip";
+}
+
+const dist = new URL("../", import.meta.url);
+const files = SUITES.map((s) => fileURLToPath(new URL(s, dist)));
+const rows: Row[] = [];
+const start = performance.now();
+
+for await (const event of run({ files, concurrency: 1 })) {
+  const data = event.data as { name?: string; file?: string; message?: string; skip?: unknown; details?: { type?: string; error?: { message?: string } } };
+  if (!data.file) continue;
+  const suite = basename(data.file).replace(/\.test\.[jt]s$/, "");
+  // A test's t.diagnostic lines are reported just after it passes or fails.
+  if (event.type === "test:diagnostic") rows.findLast((r) => r.suite === suite)?.figures.push(data.message ?? "");
+  if ((event.type !== "test:pass" && event.type !== "test:fail") || data.details?.type === "suite") continue;
+  const failure = event.type === "test:fail" ? data.details?.error?.message?.split("\n")[0] : undefined;
+  rows.push({
+    suite,
+    test: data.name ?? "",
+    figures: failure ? [failure] : [],
+    result: event.type === "test:fail" ? "FAIL" : data.skip ? "skip" : "pass",
+  });
+}
+
+const cell = (text: string) => text.replaceAll("|", "\\|").replaceAll("\n", " ");
+console.log("| suite | test | figure | result |");
+console.log("|---|---|---|---|");
+for (const r of rows) console.log(`| ${r.suite} | ${cell(r.test)} | ${cell(r.figures.join("; ")) || "–"} | ${r.result} |`);
+const failed = rows.filter((r) => r.result === "FAIL").length;
+console.log(`\n${rows.length} tests, ${failed} failed, in ${((performance.now() - start) / 1000).toFixed(0)} s`);
+process.exitCode = failed > 0 || rows.length === 0 ? 1 : 0;
