@@ -1,33 +1,17 @@
 import "reflect-metadata";
 import assert from "node:assert/strict";
-import { Agent, request } from "node:http";
+import { Agent } from "node:http";
 import { after, describe, it } from "node:test";
-import { fileURLToPath, pathToFileURL } from "node:url";
 import { create } from "@bufbuild/protobuf";
 import { credentials, type ServiceError, status } from "@grpc/grpc-js";
 import { GreeterClient } from "../api/helloworld/v1/greeter_grpc.js";
 import { HelloRequestSchema } from "../api/helloworld/v1/greeter_pb.js";
 import { call } from "./support/grpc.js";
-import { childEnv, killAll, listeningPort, startNode } from "./support/process.js";
-import { repoRoot } from "./support/repo.js";
+import { agentGet } from "./support/http.js";
+import { killAll, listening, startHelloworld } from "./support/process.js";
 
-const root = pathToFileURL(`${repoRoot()}/`);
-const mainJs = new URL("../cmd/helloworld/main.js", import.meta.url);
 const CONNECTIONS = 100;
 const STREAMS = 100;
-
-/** get sends one GET on agent and resolves with its status, or with the error code of a request that got no answer. */
-function get(agent: Agent, port: number, path: string): Promise<{ status?: number; error?: string }> {
-  return new Promise((resolve) => {
-    const req = request({ host: "127.0.0.1", port, path, agent }, (res) => {
-      res.resume();
-      res.on("end", () => resolve({ status: res.statusCode }));
-      res.on("error", (err: NodeJS.ErrnoException) => resolve({ error: err.code ?? err.message }));
-    });
-    req.on("error", (err: NodeJS.ErrnoException) => resolve({ error: err.code ?? err.message }));
-    req.end();
-  });
-}
 
 describe("SIGTERM at peak load on the real binary", () => {
   after(() => killAll());
@@ -36,21 +20,10 @@ describe("SIGTERM at peak load on the real binary", () => {
     it(`run ${run}: 100 keep-alive HTTP connections and 100 gRPC streams sending back to back lose no request, and the binary exits 0`, {
       timeout: 60_000,
     }, async (t) => {
-      const proc = startNode(mainJs, ["-conf", fileURLToPath(new URL("configs", root))], {
-        env: childEnv({
-          HELLOWORLD_SERVER_HTTP_ADDR: "127.0.0.1:0",
-          HELLOWORLD_SERVER_GRPC_ADDR: "127.0.0.1:0",
-          HELLOWORLD_SERVER_HTTP_TIMEOUT: "10s",
-          HELLOWORLD_SERVER_GRPC_TIMEOUT: "10s",
-          HELLOWORLD_LOG_FORMAT: "json",
-          HELLOWORLD_DATA_DATABASE_SOURCE: ":memory:",
-        }),
-        cwd: root,
-      });
-      const [h, g] = await Promise.all([proc.waitForMsg(/^\[HTTP\] server listening on: /), proc.waitForMsg(/^\[gRPC\] server listening on: /)]);
-      const port = listeningPort(h);
+      const proc = startHelloworld({ HELLOWORLD_SERVER_HTTP_TIMEOUT: "10s", HELLOWORLD_SERVER_GRPC_TIMEOUT: "10s" });
+      const { http: port, grpc } = await listening(proc);
       const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS });
-      const client = new GreeterClient(`127.0.0.1:${listeningPort(g)}`, credentials.createInsecure());
+      const client = new GreeterClient(`127.0.0.1:${grpc}`, credentials.createInsecure());
       const failures = new Map<string, number>();
       const fail = (key: string) => failures.set(key, (failures.get(key) ?? 0) + 1);
       let httpAnswered = 0;
@@ -65,7 +38,7 @@ describe("SIGTERM at peak load on the real binary", () => {
       };
       const httpLoop = async (i: number) => {
         for (let n = 0; ; n++) {
-          const r = await get(agent, port, `/helloworld/c${i}n${n}`);
+          const r = await agentGet(agent, port, `/helloworld/c${i}n${n}`);
           if (r.error) return fail(`HTTP ${r.error}`);
           if (r.status !== 200) return fail(`HTTP ${r.status}`);
           httpAnswered++;

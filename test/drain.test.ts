@@ -1,6 +1,6 @@
 import "reflect-metadata";
 import assert from "node:assert/strict";
-import { Agent, request } from "node:http";
+import { Agent } from "node:http";
 import { describe, it } from "node:test";
 import { create } from "@bufbuild/protobuf";
 import { credentials, type ServiceError, status } from "@grpc/grpc-js";
@@ -8,19 +8,7 @@ import { GreeterClient } from "../api/helloworld/v1/greeter_grpc.js";
 import { HelloRequestSchema } from "../api/helloworld/v1/greeter_pb.js";
 import { startApp } from "./support/app.js";
 import { call } from "./support/grpc.js";
-
-/** get sends one GET on agent and resolves with its status, or with the error code of a request that got no answer. */
-function get(agent: Agent, port: number, path: string): Promise<{ status?: number; error?: string }> {
-  return new Promise((resolve) => {
-    const req = request({ host: "127.0.0.1", port, path, agent }, (res) => {
-      res.resume();
-      res.on("end", () => resolve({ status: res.statusCode }));
-      res.on("error", (err: NodeJS.ErrnoException) => resolve({ error: err.code ?? err.message }));
-    });
-    req.on("error", (err: NodeJS.ErrnoException) => resolve({ error: err.code ?? err.message }));
-    req.end();
-  });
-}
+import { agentGet } from "./support/http.js";
 
 describe("a stop under keep-alive load", () => {
   it("answers every request written on an open connection: 100 keep-alive connections sending back to back lose none", async () => {
@@ -36,7 +24,7 @@ describe("a stop under keep-alive load", () => {
     let stopped: Promise<void> | undefined;
     const loop = async (i: number) => {
       for (let n = 0; ; n++) {
-        const r = await get(agent, port, `/helloworld/c${i}n${n}`);
+        const r = await agentGet(agent, port, `/helloworld/c${i}n${n}`);
         if (r.error) {
           errors.set(r.error, (errors.get(r.error) ?? 0) + 1);
           return;

@@ -13,7 +13,8 @@ import { LogCapture } from "@kratos-ts/kratos/testing";
 import fc from "fast-check";
 import { dump, load } from "js-yaml";
 import { wireApp } from "../cmd/helloworld/wire.js";
-import { Bootstrap, ENV_PREFIX } from "../internal/conf/conf.js";
+import { Bootstrap, ENV_PREFIX, secretInFile } from "../internal/conf/conf.js";
+import { Failures, tally } from "./support/fuzz.js";
 import { type ChildProc, childEnv, killAll, startNode } from "./support/process.js";
 import { repoRoot } from "./support/repo.js";
 
@@ -334,7 +335,7 @@ async function servesProblem(bc: Bootstrap): Promise<string | undefined> {
   const local = structuredClone(bc);
   local.server.http.addr = "127.0.0.1:0";
   local.server.grpc.addr = "127.0.0.1:0";
-  local.data.database = { driver: "sqlite", source: ":memory:" };
+  local.data.database = { driver: "sqlite", source: ":memory:", password: "", password_file: "" };
   // An endpoint would make the stop wait for a collector that is not there.
   local.trace.endpoint = "";
   const logger = newLogger({ id: "fuzz", name: "helloworld", version: "test", destination: new LogCapture() });
@@ -354,7 +355,7 @@ async function servesProblem(bc: Bootstrap): Promise<string | undefined> {
 
 /** load reads a config through main's code path: the loader and the Bootstrap schema, with no environment. */
 function loadAsMain(path: string): Bootstrap {
-  return loadConfig(path, { schema: Bootstrap, envPrefix: ENV_PREFIX, env: {} });
+  return loadConfig(path, { schema: Bootstrap, envPrefix: ENV_PREFIX, env: {}, refuseInFile: secretInFile });
 }
 
 describe("config fuzzing: mutated config files through the loader main uses", () => {
@@ -368,7 +369,7 @@ describe("config fuzzing: mutated config files through the loader main uses", ()
     timeout: 120_000,
   }, async (t) => {
     const all = fc.sample(configCase, { seed: SEED, numRuns: CONFIGS });
-    const failures = new Map<string, { count: number; examples: string[] }>();
+    const failures = new Failures();
     let failed = 0;
     let accepted = 0;
     const refusedBy = new Map<string, number>();
@@ -405,30 +406,23 @@ describe("config fuzzing: mutated config files through the loader main uses", ()
           .replace(/^config: (?:FILE: )?/, "")
           .replace(/ \(FILE\)/, "")
           .split(":")[0] as string;
-        refusedBy.set(why.slice(0, 40), (refusedBy.get(why.slice(0, 40)) ?? 0) + 1);
+        tally(refusedBy, why.slice(0, 40));
       }
       if (found.length === 0) continue;
       failed++;
       for (const problem of found) {
         // One group per kind of problem, whatever the value that showed it.
         const what = problem.replace(/".*"/, '"…"').replace(/Received .*$/, "Received …");
-        const group = failures.get(what) ?? { count: 0, examples: [] };
-        failures.set(what, group);
-        group.count++;
-        if (group.examples.length < 2) {
+        failures.add(what, () => {
           const shown = typeof c.bytes === "string" ? JSON.stringify(c.bytes.slice(0, 200)) : `<${c.bytes.length} bytes>`;
-          group.examples.push(`case #${i} (${c.ext}; ${c.how}): ${shown}\n      ${err ? JSON.stringify(messageOf(err).slice(0, 300)) : problem}`);
-        }
+          return `case #${i} (${c.ext}; ${c.how}): ${shown}\n      ${err ? JSON.stringify(messageOf(err).slice(0, 300)) : problem}`;
+        });
       }
     }
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     t.diagnostic(`seed ${SEED}: ${CONFIGS} configs in ${seconds} s: ${accepted} accepted, ${CONFIGS - accepted} refused`);
     t.diagnostic(`refused by (first words of the reason): ${JSON.stringify(Object.fromEntries([...refusedBy].sort(([, a], [, b]) => b - a).slice(0, 15)))}`);
-    const report = [...failures]
-      .sort(([, a], [, b]) => b.count - a.count)
-      .map(([what, g]) => `${g.count} × ${what}\n    ${g.examples.join("\n    ")}`)
-      .join("\n");
-    assert.equal(failed, 0, `seed ${SEED}: ${failed} of ${CONFIGS} configs went wrong (case # indexes the seeded sample):\n${report}`);
+    assert.equal(failed, 0, `seed ${SEED}: ${failed} of ${CONFIGS} configs went wrong (case # indexes the seeded sample):\n${failures.report()}`);
   });
 });
 

@@ -8,6 +8,7 @@ import { Client, credentials, type ServiceError, status } from "@grpc/grpc-js";
 import fc from "fast-check";
 import { Greeter, HelloRequestSchema } from "../api/helloworld/v1/greeter_pb.js";
 import { type RunningApp, startApp } from "./support/app.js";
+import { Failures, inPool, tally } from "./support/fuzz.js";
 import { call } from "./support/grpc.js";
 
 // Seeded fuzzing of the gRPC port: any failure names the seed and the case's index, which regenerate the same call.
@@ -408,42 +409,25 @@ describe("gRPC fuzzing: seeded random calls to every Greeter method", () => {
     const all = fc.sample(grpcCase, { seed: SEED, numRuns: CALLS });
     const counts = new Map<string, number>();
     const kinds = new Map<string, number>();
-    // Failures grouped by what went wrong, with the first cases of each, so one common failure hides no other.
-    const failures = new Map<string, { count: number; examples: string[] }>();
-    let failed = 0;
-    let next = 0;
-    const worker = async () => {
-      for (let i = next++; i < all.length; i = next++) {
-        const c = all[i] as Case;
-        kinds.set(c.kind, (kinds.get(c.kind) ?? 0) + 1);
-        const payload = c.payload();
-        const answer = c.raw ? await viaRawStream(session, c, payload) : await viaGrpcJs(client, c, payload);
-        const name = status[answer.code] ?? `no status`;
-        counts.set(name, (counts.get(name) ?? 0) + 1);
-        const found = problems(c, payload, answer);
-        if (found.length === 0) continue;
-        failed++;
-        const what = `${c.kind}: ${found.join("; ")}`;
-        const group = failures.get(what) ?? { count: 0, examples: [] };
-        failures.set(what, group);
-        group.count++;
-        if (group.examples.length < 2) {
-          group.examples.push(
-            `case #${i}: ${c.path} ${JSON.stringify(c.raw ?? {})} ${preview(payload)} -> ${name} ${JSON.stringify(answer.details.slice(0, 200))}`,
-          );
-        }
-      }
-    };
+    const failures = new Failures();
     const started = performance.now();
-    await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
+    await inPool(all, IN_FLIGHT, async (c, i) => {
+      tally(kinds, c.kind);
+      const payload = c.payload();
+      const answer = c.raw ? await viaRawStream(session, c, payload) : await viaGrpcJs(client, c, payload);
+      const name = status[answer.code] ?? `no status`;
+      tally(counts, name);
+      const found = problems(c, payload, answer);
+      if (found.length === 0) return;
+      failures.add(
+        `${c.kind}: ${found.join("; ")}`,
+        () => `case #${i}: ${c.path} ${JSON.stringify(c.raw ?? {})} ${preview(payload)} -> ${name} ${JSON.stringify(answer.details.slice(0, 200))}`,
+      );
+    });
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     t.diagnostic(`seed ${SEED}: ${CALLS} calls in ${seconds} s; answers by code ${JSON.stringify(Object.fromEntries([...counts].sort()))}`);
     t.diagnostic(`calls by kind ${JSON.stringify(Object.fromEntries([...kinds].sort()))}`);
-    const report = [...failures]
-      .sort(([, a], [, b]) => b.count - a.count)
-      .map(([what, g]) => `${g.count} × ${what}\n    ${g.examples.join("\n    ")}`)
-      .join("\n");
-    assert.equal(failed, 0, `seed ${SEED}: ${failed} of ${CALLS} calls went wrong (case # indexes the seeded sample):\n${report}`);
+    assert.equal(failures.total, 0, `seed ${SEED}: ${failures.total} of ${CALLS} calls went wrong (case # indexes the seeded sample):\n${failures.report()}`);
     assert.equal(
       [...counts.values()].reduce((a, b) => a + b, 0),
       CALLS,

@@ -6,6 +6,7 @@ import { after, before, describe, it } from "node:test";
 import { gzipSync } from "node:zlib";
 import fc from "fast-check";
 import { type RunningApp, startApp } from "./support/app.js";
+import { Failures, inPool, tally } from "./support/fuzz.js";
 
 // Seeded fuzzing of the HTTP port over raw sockets: any failure names the seed and the case's index, which
 // regenerate the same bytes.
@@ -745,36 +746,29 @@ describe("HTTP fuzzing: seeded random raw requests over TCP", () => {
     const all = cases(SEED, REQUESTS);
     const counts = new Map<number, number>();
     const kinds = new Map<string, number>();
-    // Failures grouped by what went wrong, with the first cases of each, so one common failure hides no other.
-    const failures = new Map<string, { count: number; examples: string[] }>();
-    let failed = 0;
-    let next = 0;
-    const worker = async () => {
-      for (let i = next++; i < all.length; i = next++) {
-        const ex = all[i] as Exchange;
-        kinds.set(ex.kind, (kinds.get(ex.kind) ?? 0) + ex.requests.length);
-        const sent = ex.bytes();
-        const out = await run(port, ex, sent);
-        for (const a of out.answers.slice(0, ex.requests.length)) counts.set(a.status, (counts.get(a.status) ?? 0) + 1);
-        const found = problems(ex, out, sent.toString("latin1"));
-        if (found.length === 0) continue;
-        failed++;
-        const what = `${ex.kind}: ${found.map((f) => f.problem).join("; ")}`;
-        const group = failures.get(what) ?? { count: 0, examples: [] };
-        failures.set(what, group);
-        group.count++;
-        if (group.examples.length < 2) group.examples.push(`case #${i}: ${preview(sent)}\n      ${found.map((f) => f.detail).join("\n      ")}`);
-      }
-    };
+    const failures = new Failures();
     const started = performance.now();
-    await Promise.all(Array.from({ length: SOCKETS }, worker));
+    await inPool(all, SOCKETS, async (ex, i) => {
+      tally(kinds, ex.kind, ex.requests.length);
+      const sent = ex.bytes();
+      const out = await run(port, ex, sent);
+      for (const a of out.answers.slice(0, ex.requests.length)) tally(counts, a.status);
+      const found = problems(ex, out, sent.toString("latin1"));
+      if (found.length === 0) return;
+      failures.add(
+        `${ex.kind}: ${found.map((f) => f.problem).join("; ")}`,
+        () => `case #${i}: ${preview(sent)}\n      ${found.map((f) => f.detail).join("\n      ")}`,
+      );
+    });
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     const byStatus = Object.fromEntries([...counts].sort(([a], [b]) => a - b));
     t.diagnostic(`seed ${SEED}: ${REQUESTS} requests in ${all.length} connections, ${seconds} s; answers by status ${JSON.stringify(byStatus)}`);
     t.diagnostic(`requests by kind ${JSON.stringify(Object.fromEntries([...kinds].sort()))}`);
-    t.diagnostic(`process rss after the run: ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`);
-    const report = [...failures].map(([what, g]) => `${g.count} × ${what}\n    ${g.examples.join("\n    ")}`).join("\n");
-    assert.equal(failed, 0, `seed ${SEED}: ${failed} of ${all.length} connections went wrong (case # indexes the seeded sample):\n${report}`);
+    assert.equal(
+      failures.total,
+      0,
+      `seed ${SEED}: ${failures.total} of ${all.length} connections went wrong (case # indexes the seeded sample):\n${failures.report()}`,
+    );
     assert.equal(
       [...counts.values()].reduce((a, b) => a + b, 0),
       REQUESTS,

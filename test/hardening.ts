@@ -18,6 +18,8 @@ const SUITES = [
   "test/fuzz-grpc.test.js",
   "test/fuzz-config.test.js",
   "test/database-faults.test.js",
+  "test/secrets.test.js",
+  "internal/data/dialect.test.js",
   "../packages/kratos/dist/transport/deadline.test.js",
   "../packages/kratos/dist/timer.test.js",
   "../packages/kratos/dist/config/schema.test.js",

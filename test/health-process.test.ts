@@ -2,7 +2,6 @@
 // streams as the stop begins, while the server still serves the calls in flight on its connections.
 import assert from "node:assert/strict";
 import { after, afterEach, describe, it } from "node:test";
-import { pathToFileURL } from "node:url";
 import { create } from "@bufbuild/protobuf";
 import { type ClientReadableStream, credentials, makeGenericClientConstructor, type ServiceError } from "@grpc/grpc-js";
 import {
@@ -16,12 +15,9 @@ import { definitionOf } from "@kratos-ts/kratos/transport/grpc";
 import { GreeterClient } from "../api/helloworld/v1/greeter_grpc.js";
 import { type HelloReply, HelloRequestSchema } from "../api/helloworld/v1/greeter_pb.js";
 import { call } from "./support/grpc.js";
-import { type ChildProc, childEnv, killAll, listeningPort, startNode } from "./support/process.js";
+import { type ChildProc, killAll, listeningPort, startHelloworld } from "./support/process.js";
 import { proxyDatabase } from "./support/proxy.js";
-import { repoRoot } from "./support/repo.js";
 
-const root = pathToFileURL(`${repoRoot()}/`);
-const mainJs = new URL("../cmd/helloworld/main.js", import.meta.url);
 const T = { timeout: 20_000 };
 
 interface HealthClient {
@@ -42,19 +38,6 @@ function watch(client: HealthClient, service: string) {
     const r = await messages.next();
     return r.done ? "end" : r.value.status;
   };
-}
-
-function startHelloworld(env: Record<string, string>): ChildProc {
-  return startNode(mainJs, ["-conf", "configs"], {
-    env: childEnv({
-      HELLOWORLD_SERVER_HTTP_ADDR: "127.0.0.1:0",
-      HELLOWORLD_SERVER_GRPC_ADDR: "127.0.0.1:0",
-      HELLOWORLD_LOG_FORMAT: "json",
-      HELLOWORLD_DATA_DATABASE_SOURCE: ":memory:",
-      ...env,
-    }),
-    cwd: root,
-  });
 }
 
 async function grpcPort(proc: ChildProc): Promise<number> {

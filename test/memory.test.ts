@@ -4,16 +4,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { fileURLToPath, pathToFileURL } from "node:url";
 import { create } from "@bufbuild/protobuf";
 import { credentials, type ServiceError, status } from "@grpc/grpc-js";
 import { GreeterClient } from "../api/helloworld/v1/greeter_grpc.js";
 import { HelloRequestSchema } from "../api/helloworld/v1/greeter_pb.js";
-import { type ChildProc, childEnv, killAll, listeningPort, startNode } from "./support/process.js";
-import { repoRoot } from "./support/repo.js";
+import { inPool, tally } from "./support/fuzz.js";
+import { type ChildProc, killAll, listening, startHelloworld } from "./support/process.js";
 
-const root = pathToFileURL(`${repoRoot()}/`);
-const mainJs = new URL("../cmd/helloworld/main.js", import.meta.url);
 const probeJs = new URL("./fixtures/memory-probe.js", import.meta.url).href;
 const MiB = 1024 * 1024;
 /** How far RSS may stand above where it started once the garbage is collected, as the issue sets it. */
@@ -43,16 +40,7 @@ interface Shot {
 async function pool(shots: Shot[], width: number): Promise<Map<string, number>> {
   const jobs = shots.flatMap((s) => Array.from({ length: s.count }, (_, i) => ({ s, i })));
   const outcomes = new Map<string, number>();
-  let next = 0;
-  const worker = async () => {
-    while (next < jobs.length) {
-      const { s, i } = jobs[next++] as { s: Shot; i: number };
-      const got = await s.send(i);
-      const key = `${s.what}: ${got}`;
-      outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
-    }
-  };
-  await Promise.all(Array.from({ length: width }, worker));
+  await inPool(jobs, width, async ({ s, i }) => tally(outcomes, `${s.what}: ${await s.send(i)}`));
   return outcomes;
 }
 
@@ -66,23 +54,17 @@ describe("bounded memory: requests at every limit leave the real binary's memory
   it("10,000 requests with names, bodies, messages and headers at and over each limit, twice: the second round adds at most 30 MiB of RSS", {
     timeout: 240_000,
   }, async (t) => {
-    const proc = startNode(mainJs, ["-conf", fileURLToPath(new URL("configs", root))], {
-      env: childEnv({
-        HELLOWORLD_SERVER_HTTP_ADDR: "127.0.0.1:0",
-        HELLOWORLD_SERVER_GRPC_ADDR: "127.0.0.1:0",
-        HELLOWORLD_SERVER_HTTP_TIMEOUT: "10s",
-        HELLOWORLD_SERVER_GRPC_TIMEOUT: "10s",
-        HELLOWORLD_LOG_FORMAT: "json",
-        HELLOWORLD_DATA_DATABASE_SOURCE: join(dir, "helloworld.db"),
-        NODE_OPTIONS: `--import=${probeJs}`,
-        // As the image runs it (Dockerfile): glibc's arena per thread otherwise keeps what Node's threads freed.
-        MALLOC_ARENA_MAX: "2",
-      }),
-      cwd: root,
+    const proc = startHelloworld({
+      HELLOWORLD_SERVER_HTTP_TIMEOUT: "10s",
+      HELLOWORLD_SERVER_GRPC_TIMEOUT: "10s",
+      HELLOWORLD_DATA_DATABASE_SOURCE: join(dir, "helloworld.db"),
+      NODE_OPTIONS: `--import=${probeJs}`,
+      // As the image runs it (Dockerfile): glibc's arena per thread otherwise keeps what Node's threads freed.
+      MALLOC_ARENA_MAX: "2",
     });
-    const [h, g] = await Promise.all([proc.waitForMsg(/^\[HTTP\] server listening on: /), proc.waitForMsg(/^\[gRPC\] server listening on: /)]);
-    const http = `http://127.0.0.1:${listeningPort(h)}`;
-    const client = new GreeterClient(`127.0.0.1:${listeningPort(g)}`, credentials.createInsecure(), {
+    const ports = await listening(proc);
+    const http = `http://127.0.0.1:${ports.http}`;
+    const client = new GreeterClient(`127.0.0.1:${ports.grpc}`, credentials.createInsecure(), {
       "grpc.max_send_message_length": 8 * MiB,
     });
     const get = async (path: string, headers: Record<string, string> = {}) => {

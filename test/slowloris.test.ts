@@ -2,12 +2,8 @@ import "reflect-metadata";
 import assert from "node:assert/strict";
 import { connect, type Socket } from "node:net";
 import { after, describe, it } from "node:test";
-import { fileURLToPath, pathToFileURL } from "node:url";
-import { childEnv, killAll, listeningPort, startNode } from "./support/process.js";
-import { repoRoot } from "./support/repo.js";
+import { killAll, listening, startHelloworld } from "./support/process.js";
 
-const root = pathToFileURL(`${repoRoot()}/`);
-const mainJs = new URL("../cmd/helloworld/main.js", import.meta.url);
 const SLOW_SOCKETS = 500;
 
 /** slowSocket opens a connection that sends its request head one header line at a time, every trickleMs, never ending it. */
@@ -40,16 +36,8 @@ describe("slowloris: 500 sockets trickling their headers", () => {
   it("don't move the p99 of ordinary requests above 100 ms, and are answered 408 and closed by the default 10 s header timeout", {
     timeout: 60_000,
   }, async (t) => {
-    const proc = startNode(mainJs, ["-conf", fileURLToPath(new URL("configs", root))], {
-      env: childEnv({
-        HELLOWORLD_SERVER_HTTP_ADDR: "127.0.0.1:0",
-        HELLOWORLD_SERVER_GRPC_ADDR: "127.0.0.1:0",
-        HELLOWORLD_LOG_FORMAT: "json",
-        HELLOWORLD_DATA_DATABASE_SOURCE: ":memory:",
-      }),
-      cwd: root,
-    });
-    const port = listeningPort(await proc.waitForMsg(/^\[HTTP\] server listening on: /));
+    const proc = startHelloworld();
+    const port = (await listening(proc)).http;
     const opened = performance.now();
     const slow = await Promise.all(Array.from({ length: SLOW_SOCKETS }, () => slowSocket(port, 500)));
 

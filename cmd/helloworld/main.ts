@@ -2,7 +2,7 @@ import "reflect-metadata";
 import { loadConfig } from "@kratos-ts/kratos/config";
 import { messageOf } from "@kratos-ts/kratos/errors";
 import { flushLogger, flushLoggerSync, type Logger, newLogger } from "@kratos-ts/kratos/log";
-import { Bootstrap, ENV_PREFIX } from "../../internal/conf/conf.js";
+import { Bootstrap, ENV_PREFIX, secretInFile } from "../../internal/conf/conf.js";
 import { stopOnProcessFault } from "./fault.js";
 import { parseFlags, usage } from "./flags.js";
 import { id, Name, Version } from "./info.js";
@@ -36,7 +36,7 @@ async function main(): Promise<void> {
   }
   let bc: Bootstrap;
   try {
-    bc = loadConfig(flags.conf, { schema: Bootstrap, envPrefix: ENV_PREFIX });
+    bc = loadConfig(flags.conf, { schema: Bootstrap, envPrefix: ENV_PREFIX, refuseInFile: secretInFile });
   } catch (err) {
     fail(messageOf(err));
   }

@@ -8,7 +8,7 @@ import { Worker } from "node:worker_threads";
 import { ConfigError, loadConfig } from "@kratos-ts/kratos/config";
 import { parseError } from "../../test/support/json.js";
 import { repoRoot } from "../../test/support/repo.js";
-import { Bootstrap, ENV_PREFIX } from "./conf.js";
+import { Bootstrap, ENV_PREFIX, secretInFile } from "./conf.js";
 
 /** tempDir makes a fresh directory holding files (name → text), removed when the test ends. */
 function tempDir(t: TestContext, files: Record<string, string> = {}): string {
@@ -18,9 +18,9 @@ function tempDir(t: TestContext, files: Record<string, string> = {}): string {
   return dir;
 }
 
-/** load reads path with the app's schema; env is always explicit, never process.env. */
+/** load reads path as main does, with the app's schema; env is always explicit, never process.env. */
 function load(path: string, env: Record<string, string> = {}): Bootstrap {
-  return loadConfig(path, { schema: Bootstrap, envPrefix: ENV_PREFIX, env });
+  return loadConfig(path, { schema: Bootstrap, envPrefix: ENV_PREFIX, env, refuseInFile: secretInFile });
 }
 
 /** refuses asserts that load throws a ConfigError whose message is exactly message. */
@@ -62,7 +62,7 @@ const defaults: Bootstrap = {
     ratelimit: { enabled: true, threshold: 0.8 },
   },
   data: {
-    database: { driver: "sqlite", source: "data/helloworld.db" },
+    database: { driver: "sqlite", source: "data/helloworld.db", password: "", password_file: "" },
     redis: { network: "tcp", addr: "127.0.0.1:6379", read_timeout: 200, write_timeout: 200 },
   },
   app: { stop_timeout: 10_000 },
@@ -78,7 +78,7 @@ describe("loadConfig with the app's Bootstrap schema", () => {
       assert.deepEqual(load(join(repoRoot(), "configs")), {
         ...defaults,
         data: {
-          database: { driver: "sqlite", source: "data/helloworld.db" },
+          database: { driver: "sqlite", source: "data/helloworld.db", password: "", password_file: "" },
           redis: { network: "tcp", addr: "127.0.0.1:6379", read_timeout: 200, write_timeout: 200 },
         },
       });
@@ -373,6 +373,33 @@ describe("loadConfig with the app's Bootstrap schema", () => {
     it("still reports a file's wrong-typed section when env sets a key under it", (t) => {
       const file = join(tempDir(t, { "config.yaml": "server: 1\n" }), "config.yaml");
       refuses(file, `config: server (${file}): expected object, received number`, { HELLOWORLD_SERVER_HTTP_ADDR: "x" });
+    });
+  });
+
+  describe("secrets", () => {
+    const advice = "set it with HELLOWORLD_DATA_DATABASE_PASSWORD or data.database.password_file, not in a config file";
+
+    it("refuses the database password in a config file, without echoing it", (t) => {
+      const file = join(tempDir(t, { "config.yaml": "data:\n  database:\n    password: hunter2\n" }), "config.yaml");
+      refuses(file, `config: data.database.password (${file}): the password is a secret: ${advice}`);
+    });
+
+    it("refuses a source URL that holds a password in a config file, without echoing it", (t) => {
+      const file = join(
+        tempDir(t, { "config.yaml": "data:\n  database:\n    driver: postgres\n    source: postgres://app:hunter2@db:5432/app\n" }),
+        "config.yaml",
+      );
+      refuses(file, `config: data.database.source (${file}): the URL holds a password, a secret: ${advice}`);
+    });
+
+    it("takes the password, or a URL that holds one, from the environment, and a password_file from a file", (t) => {
+      const dir = tempDir(t, {
+        "config.yaml": "data:\n  database:\n    driver: postgres\n    source: postgres://app@db:5432/app\n    password_file: /run/secrets/db\n",
+      });
+      const fromEnv = load(dir, { HELLOWORLD_DATA_DATABASE_PASSWORD: "hunter2" }).data.database;
+      assert.deepEqual(fromEnv, { driver: "postgres", source: "postgres://app@db:5432/app", password: "hunter2", password_file: "/run/secrets/db" });
+      const url = load(dir, { HELLOWORLD_DATA_DATABASE_SOURCE: "postgres://app:hunter2@db:5432/app" }).data.database.source;
+      assert.equal(url, "postgres://app:hunter2@db:5432/app");
     });
   });
 

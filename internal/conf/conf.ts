@@ -75,6 +75,10 @@ export const Bootstrap = z.strictObject({
           driver: z.enum(["sqlite", "postgres", "mysql"]).prefault("sqlite"),
           // A file path for sqlite (":memory:" for none), a connection URL for postgres and mysql.
           source: z.string().min(1).prefault("data/helloworld.db"),
+          // The server's password, from the environment (HELLOWORLD_DATA_DATABASE_PASSWORD) or the file
+          // password_file names (a mounted secret); a config file may not hold it (see secretInFile).
+          password: z.string().prefault(""),
+          password_file: z.string().prefault(""),
         })
         .prefault({}),
       redis: redis.prefault({}),
@@ -112,6 +116,21 @@ export type TraceConf = Bootstrap["trace"];
 
 /** The prefix of the environment variables that override config keys: HELLOWORLD_SERVER_HTTP_ADDR and so on. */
 export const ENV_PREFIX = "HELLOWORLD_";
+
+const SECRET_ADVICE = `set it with ${ENV_PREFIX}DATA_DATABASE_PASSWORD or data.database.password_file, not in a config file`;
+
+/**
+ * secretInFile refuses the database password in a config file, and a source URL that holds one: a secret
+ * comes from the environment or a mounted file, so a config file can be committed and shown without it.
+ */
+export function secretInFile(keyPath: readonly string[], value: unknown): string | undefined {
+  const key = keyPath.join(".");
+  if (key === "data.database.password") return `the password is a secret: ${SECRET_ADVICE}`;
+  if (key === "data.database.source" && typeof value === "string" && URL.canParse(value) && new URL(value).password !== "") {
+    return `the URL holds a password, a secret: ${SECRET_ADVICE}`;
+  }
+  return undefined;
+}
 
 export const SERVER_CONF = Symbol("ServerConf");
 export const DATA_CONF = Symbol("DataConf");

@@ -5,7 +5,7 @@ import type { TracerProvider } from "@opentelemetry/api";
 import { Kysely, Migrator, sql } from "kysely";
 import { inject, injectable } from "tsyringe";
 import { DATA_CONF, type DataConf } from "../conf/conf.js";
-import { attributesOf, dialectOf, type PoolCounts, where } from "./dialect.js";
+import { attributesOf, dialectOf, type PoolCounts, sourceOf, where } from "./dialect.js";
 import { migrations } from "./migrations.js";
 import type { Database } from "./schema.js";
 import { tracedDialect } from "./tracing.js";
@@ -23,7 +23,7 @@ export class Data {
     @inject(TRACER_PROVIDER) tracerProvider: TracerProvider,
   ) {
     const { driver, source } = conf.database;
-    const { dialect, pool } = dialectOf(driver, source, log);
+    const { dialect, pool } = dialectOf(driver, sourceOf(conf.database), log);
     // A query span that is not recorded has no reader: its ids appear in no line and are sent nowhere.
     const traced = recordsSpans(tracerProvider) ? tracedDialect(dialect, tracerProvider.getTracer("helloworld/data"), attributesOf(driver, source)) : dialect;
     this.db = new Kysely<Database>({ dialect: traced });

@@ -1,5 +1,6 @@
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { dirname } from "node:path";
+import { messageOf } from "@kratos-ts/kratos/errors";
 import type { Logger } from "@kratos-ts/kratos/log";
 import {
   CompiledQuery,
@@ -16,6 +17,7 @@ import {
 } from "kysely";
 import { createPool } from "mysql2";
 import pg from "pg";
+import type { DataConf } from "../conf/conf.js";
 import { openSqlite } from "./sqlite.js";
 
 /** The databases the data layer speaks. */
@@ -44,6 +46,26 @@ export function dialectOf(driver: Driver, source: string, log: Logger): Opened {
   } catch (err) {
     throw new Error(`open ${driver} database ${where(driver, source)}: ${(err as Error).message}`, { cause: err });
   }
+}
+
+/**
+ * sourceOf is the source to connect to: for postgres and mysql, the URL with the password set when one comes
+ * from password (the environment) or password_file (a mounted secret, its trailing newline dropped).
+ */
+export function sourceOf(database: DataConf["database"]): string {
+  const { driver, source, password_file: file } = database;
+  let password = database.password;
+  if (file !== "") {
+    try {
+      password = readFileSync(file, "utf8").replace(/\r?\n$/, "");
+    } catch (err) {
+      throw new Error(`data.database.password_file ${file}: ${(err as NodeJS.ErrnoException).code ?? messageOf(err)}`, { cause: err });
+    }
+  }
+  if (driver === "sqlite" || password === "" || !URL.canParse(source)) return source;
+  const url = new URL(source);
+  url.password = encodeURIComponent(password);
+  return url.href;
 }
 
 /** attributesOf is what a database's spans say of it, in OpenTelemetry's terms; never the password. */

@@ -1,4 +1,4 @@
-import { type IncomingHttpHeaders, request } from "node:http";
+import { type Agent, type IncomingHttpHeaders, request } from "node:http";
 import { connect } from "node:net";
 
 export interface RawResponse {
@@ -40,5 +40,18 @@ export function rawExchange(baseURL: string, text: string): Promise<string> {
     socket.on("data", (c: Buffer) => chunks.push(c));
     socket.on("end", () => resolve(Buffer.concat(chunks).toString()));
     socket.on("error", reject);
+  });
+}
+
+/** agentGet sends one GET on agent and resolves with its status, or with the error code of a request that got no answer. */
+export function agentGet(agent: Agent, port: number, path: string): Promise<{ status?: number; error?: string }> {
+  return new Promise((resolve) => {
+    const req = request({ host: "127.0.0.1", port, path, agent }, (res) => {
+      res.resume();
+      res.on("end", () => resolve({ status: res.statusCode }));
+      res.on("error", (err: NodeJS.ErrnoException) => resolve({ error: err.code ?? err.message }));
+    });
+    req.on("error", (err: NodeJS.ErrnoException) => resolve({ error: err.code ?? err.message }));
+    req.end();
   });
 }

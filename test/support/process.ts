@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { connect } from "node:net";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { repoRoot } from "./repo.js";
 
 /** One stdout line of a child: its parsed JSON log line, or, if it is not JSON, the raw text as msg with level NOT-JSON. */
 export type ChildLine = Record<string, unknown> & { level: string; msg: string };
@@ -177,4 +178,28 @@ export function dial(port: number): Promise<NodeJS.ErrnoException | undefined> {
     });
     socket.once("error", (err: NodeJS.ErrnoException) => resolve(err));
   });
+}
+
+/**
+ * startHelloworld runs the compiled binary with the repo's configs/ on ephemeral loopback ports, with JSON logs
+ * and a database of its own (in memory unless env names one), plus env.
+ */
+export function startHelloworld(env: Record<string, string> = {}): ChildProc {
+  const root = pathToFileURL(`${repoRoot()}/`);
+  return startNode(new URL("../../cmd/helloworld/main.js", import.meta.url), ["-conf", fileURLToPath(new URL("configs", root))], {
+    env: childEnv({
+      HELLOWORLD_SERVER_HTTP_ADDR: "127.0.0.1:0",
+      HELLOWORLD_SERVER_GRPC_ADDR: "127.0.0.1:0",
+      HELLOWORLD_LOG_FORMAT: "json",
+      HELLOWORLD_DATA_DATABASE_SOURCE: ":memory:",
+      ...env,
+    }),
+    cwd: root,
+  });
+}
+
+/** listening waits for both servers' listening lines, whatever their order, and returns the ports they name. */
+export async function listening(proc: ChildProc): Promise<{ http: number; grpc: number }> {
+  const [h, g] = await Promise.all([proc.waitForMsg(/^\[HTTP\] server listening on: /), proc.waitForMsg(/^\[gRPC\] server listening on: /)]);
+  return { http: listeningPort(h), grpc: listeningPort(g) };
 }

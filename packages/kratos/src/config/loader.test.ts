@@ -129,3 +129,21 @@ describe("loadConfig messages", () => {
     });
   });
 });
+
+describe("loadConfig refuseInFile", () => {
+  const Secret = z.strictObject({ token: z.string().prefault(""), name: z.string().prefault("") });
+  const refuseInFile = (keyPath: readonly string[]) => (keyPath.join(".") === "token" ? "a secret: set it with APP_TOKEN" : undefined);
+
+  it("refuses a value a file may not hold, naming the key and the file but not the value", (t) => {
+    const file = join(tempDir(t, { "c.yaml": "name: x\ntoken: s3cret\n" }), "c.yaml");
+    assert.throws(() => loadConfig(file, { schema: Secret, env: {}, refuseInFile }), {
+      name: "ConfigError",
+      message: `config: token (${file}): a secret: set it with APP_TOKEN`,
+    });
+  });
+
+  it("takes the same value from the environment", (t) => {
+    const dir = tempDir(t, { "c.yaml": "name: x\n" });
+    assert.deepEqual(loadConfig(dir, { schema: Secret, envPrefix: "APP_", env: { APP_TOKEN: "s3cret" }, refuseInFile }), { token: "s3cret", name: "x" });
+  });
+});

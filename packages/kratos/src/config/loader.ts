@@ -21,6 +21,11 @@ export interface LoadOptions<S extends z.ZodType> {
   /** Environment variables named PREFIX + the key path in upper case, joined by _, override keys. */
   envPrefix?: string;
   env?: NodeJS.ProcessEnv;
+  /**
+   * refuseInFile says why a value may not be written in a config file, or undefined when it may: for secrets,
+   * which come only from the environment. Called with each leaf's key path and value as the files are read.
+   */
+  refuseInFile?: (keyPath: readonly string[], value: unknown) => string | undefined;
 }
 
 type Tree = Record<string, unknown>;
@@ -35,7 +40,7 @@ export function loadConfig<S extends z.ZodType>(path: string, opts: LoadOptions<
   const origins = new Map<string, string>();
   const merged: Tree = {};
   for (const file of configFiles(path)) {
-    mergeInto(merged, parseFile(file), [], file, origins, new NodeBudget());
+    mergeInto(merged, parseFile(file), [], { file, origins, nodes: new NodeBudget(), refuse: opts.refuseInFile });
   }
   if (opts.envPrefix) applyEnv(merged, opts.schema, opts.envPrefix, opts.env ?? process.env, origins);
   const result = opts.schema.safeParse(merged);
@@ -111,22 +116,32 @@ function isTree(v: unknown): v is Tree {
 }
 
 // Sequences are leaves here, never walked, so only keys count against the budget.
-function mergeInto(target: Tree, source: Tree, path: string[], file: string, origins: Map<string, string>, nodes: NodeBudget): void {
+/** What mergeInto carries down the tree of one file. */
+interface FileMerge {
+  file: string;
+  origins: Map<string, string>;
+  nodes: NodeBudget;
+  refuse?: LoadOptions<z.ZodType>["refuseInFile"];
+}
+
+function mergeInto(target: Tree, source: Tree, path: string[], m: FileMerge): void {
   for (const key of Object.keys(source)) {
     const keyPath = [...path, key];
-    if (forbiddenKeys.has(key)) throw new ConfigError(`config: ${formatKeyPath(keyPath)} (${shownPath(file)}): forbidden key`);
-    if (!nodes.spend()) throw new ConfigError(`config: ${shownPath(file)}: more than ${maxNodes} keys`);
-    if (keyPath.length > maxDepth) throw new ConfigError(`config: ${shownPath(file)}: keys nested more than ${maxDepth} deep`);
+    if (forbiddenKeys.has(key)) throw new ConfigError(`config: ${formatKeyPath(keyPath)} (${shownPath(m.file)}): forbidden key`);
+    if (!m.nodes.spend()) throw new ConfigError(`config: ${shownPath(m.file)}: more than ${maxNodes} keys`);
+    if (keyPath.length > maxDepth) throw new ConfigError(`config: ${shownPath(m.file)}: keys nested more than ${maxDepth} deep`);
     const value = source[key];
     // An empty section (a key with nothing under it) leaves the defaults in place.
     if (value === null) continue;
-    origins.set(keyId(keyPath), shownPath(file));
+    m.origins.set(keyId(keyPath), shownPath(m.file));
     const current = target[key];
     if (isTree(value)) {
       const child: Tree = isTree(current) ? current : {};
       target[key] = child;
-      mergeInto(child, value, keyPath, file, origins, nodes);
+      mergeInto(child, value, keyPath, m);
     } else {
+      const refused = m.refuse?.(keyPath, value);
+      if (refused) throw new ConfigError(`config: ${formatKeyPath(keyPath)} (${shownPath(m.file)}): ${refused}`);
       target[key] = value;
     }
   }
