@@ -124,7 +124,9 @@ export class GRPCServer implements Server {
     const listener = this.listener;
     if (!listener) return;
     this.listener = undefined;
-    listener.close();
+    // The listener closes once every connection it accepted has: the stop waits on that too, as tryShutdown
+    // alone doesn't on Node 24, whose HTTP/2 server marks every session closed the moment it is told to close.
+    const connectionsClosed = new Promise<void>((resolve) => listener.close(() => resolve()));
     this.health.shutdown();
     this.reflection.shutdown();
     this.opts.logger.info("[gRPC] server stopping");
@@ -139,6 +141,7 @@ export class GRPCServer implements Server {
         if (force.aborted) onForce();
         else force.addEventListener("abort", onForce, { once: true });
       });
+      await connectionsClosed;
     } finally {
       force.removeEventListener("abort", onForce);
     }
