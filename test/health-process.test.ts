@@ -15,7 +15,7 @@ import { definitionOf } from "@kratos-ts/kratos/transport/grpc";
 import { GreeterClient } from "../api/helloworld/v1/greeter_grpc.js";
 import { type HelloReply, HelloRequestSchema } from "../api/helloworld/v1/greeter_pb.js";
 import { call } from "./support/grpc.js";
-import { type ChildProc, killAll, listeningPort, startHelloworld } from "./support/process.js";
+import { type ChildProc, GRPC_LISTENING, killAll, listeningPort, startHelloworld } from "./support/process.js";
 import { proxyDatabase } from "./support/proxy.js";
 
 const T = { timeout: 20_000 };
@@ -41,7 +41,7 @@ function watch(client: HealthClient, service: string) {
 }
 
 async function grpcPort(proc: ChildProc): Promise<number> {
-  return listeningPort(await proc.waitForMsg(/^\[gRPC\] server listening on: 127\.0\.0\.1:\d+$/));
+  return listeningPort(await proc.waitForMsg(GRPC_LISTENING));
 }
 
 afterEach(killAll);

@@ -14,7 +14,18 @@ import { openSqlite } from "../internal/data/sqlite.js";
 import { EchoClient } from "./api/echo/v1/echo_grpc.js";
 import { type EchoReply, FailRequestSchema } from "./api/echo/v1/echo_pb.js";
 import { OTLPReceiver } from "./support/otlp.js";
-import { type ChildLine, type ChildProc, childEnv, dial, killAll, listeningPort, startNode } from "./support/process.js";
+import {
+  type ChildLine,
+  type ChildProc,
+  childEnv,
+  dial,
+  GRPC_LISTENING,
+  HTTP_LISTENING,
+  killAll,
+  listening,
+  listeningPort,
+  startNode,
+} from "./support/process.js";
 import { repoRoot } from "./support/repo.js";
 
 const root = pathToFileURL(`${repoRoot()}/`);
@@ -87,15 +98,6 @@ function startSlowApp(stopTimeout: string): ChildProc {
   return startNode(slowAppJs, [], { env: childEnv({ SLOW_APP_STOP_TIMEOUT: stopTimeout }), cwd: root });
 }
 
-const httpListening = /^\[HTTP\] server listening on: 127\.0\.0\.1:\d+$/;
-const grpcListening = /^\[gRPC\] server listening on: 127\.0\.0\.1:\d+$/;
-
-/** ports waits for both listening lines, whatever their order, and returns the ports they name. */
-async function ports(proc: ChildProc): Promise<{ http: number; grpc: number }> {
-  const [h, g] = await Promise.all([proc.waitForMsg(httpListening), proc.waitForMsg(grpcListening)]);
-  return { http: listeningPort(h), grpc: listeningPort(g) };
-}
-
 /** The two listening lines, in the order the process wrote them (the servers start concurrently). */
 function startLines(msgs: string[], proc: ChildProc, p: { http: number; grpc: number }): string[] {
   const want = [`[HTTP] server listening on: 127.0.0.1:${p.http}`, `[gRPC] server listening on: 127.0.0.1:${p.grpc}`];
@@ -115,7 +117,7 @@ describe("helloworld binary: start and graceful stop", () => {
   for (const sig of ["SIGTERM", "SIGINT", "SIGQUIT"] as const) {
     it(`serves, then stops cleanly with exit 0 on ${sig}`, T, async () => {
       const proc = startHelloworld(["-conf", configsDir]);
-      const p = await ports(proc);
+      const p = await listening(proc);
 
       // Serving a request and logging it is the readiness signal the test waits on before it signals.
       const res = await fetch(`http://127.0.0.1:${p.http}/helloworld/kratos`);
@@ -141,13 +143,13 @@ describe("helloworld binary: start and graceful stop", () => {
 
   it("a SIGTERM as soon as the first server listens, while the other may still bind, stops gracefully", T, async () => {
     const proc = startHelloworld(["-conf", configsDir]);
-    await proc.waitFor((l) => httpListening.test(l.msg) || grpcListening.test(l.msg), "a listening line");
+    await proc.waitFor((l) => HTTP_LISTENING.test(l.msg) || GRPC_LISTENING.test(l.msg), "a listening line");
     proc.signal("SIGTERM");
     const exit = await proc.exited;
     assert.deepEqual({ code: exit.code, signal: exit.signal }, { code: 0, signal: null }, proc.transcript());
     assert.equal(proc.stderr, "");
     const msgs = served(proc);
-    const p = { http: listeningPort(await proc.waitForMsg(httpListening)), grpc: listeningPort(await proc.waitForMsg(grpcListening)) };
+    const p = { http: listeningPort(await proc.waitForMsg(HTTP_LISTENING)), grpc: listeningPort(await proc.waitForMsg(GRPC_LISTENING)) };
     // The signal may land before or after the second server logs that it listens; everything else is fixed.
     assert.deepEqual(
       msgs.slice(0, 3).sort(),
@@ -163,7 +165,7 @@ describe("helloworld binary: the access lines of a burst", () => {
   it("a SIGTERM right after the last of 2,000 replies still finds every access line on stdout", T, async () => {
     const n = 2000;
     const proc = startHelloworld(["-conf", configsDir]);
-    const p = await ports(proc);
+    const p = await listening(proc);
     const agent = new Agent({ keepAlive: true, maxSockets: 32 });
     const get = (name: string) =>
       new Promise<string>((resolve, reject) => {
@@ -216,7 +218,7 @@ describe("helloworld binary: a fault in the process", () => {
   ] as const) {
     it(`an ${what} is logged, stops the servers gracefully and exits 1`, T, async () => {
       const proc = startHelloworld(["-conf", configsDir], { ...ephemeral, FAULT: kind, NODE_OPTIONS: `--import=${faultJs}` });
-      const p = await ports(proc);
+      const p = await listening(proc);
       const res = await fetch(`http://127.0.0.1:${p.http}/helloworld/kratos`);
       assert.equal(await res.text(), '{"message":"Hello kratos"}');
       await proc.waitForMsg("CreateGreeter: kratos");
@@ -263,7 +265,7 @@ describe("helloworld binary: the database", () => {
 
   async function greetAndStop(file: string, times: number): Promise<void> {
     const proc = startHelloworld(["-conf", configsDir], { ...ephemeral, HELLOWORLD_DATA_DATABASE_SOURCE: file });
-    const p = await ports(proc);
+    const p = await listening(proc);
     for (let i = 0; i < times; i++) assert.equal(await (await fetch(`http://127.0.0.1:${p.http}/helloworld/kratos`)).text(), '{"message":"Hello kratos"}');
     proc.signal("SIGTERM");
     const exit = await proc.exited;
@@ -340,7 +342,7 @@ describe("helloworld binary: span export", () => {
     const receiver = await OTLPReceiver.start();
     try {
       const proc = startHelloworld(["-conf", configsDir], { ...ephemeral, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint });
-      const p = await ports(proc);
+      const p = await listening(proc);
       const traceId = "0af7651916cd43dd8448eb211c80319c";
       const res = await fetch(`http://127.0.0.1:${p.http}/helloworld/kratos`, { headers: { traceparent: `00-${traceId}-b7ad6b7169203331-01` } });
       assert.equal(await res.text(), '{"message":"Hello kratos"}');
@@ -472,7 +474,7 @@ describe("helloworld binary: a port in use", () => {
     assert.deepEqual({ code: exit.code, signal: exit.signal }, { code: 1, signal: null }, proc.transcript());
     assert.deepEqual(proc.stderrLines(), [`helloworld: [HTTP] listen 127.0.0.1:${port}: address already in use`]);
     const msgs = served(proc);
-    assert.match(msgs[0] ?? "", grpcListening, proc.transcript());
+    assert.match(msgs[0] ?? "", GRPC_LISTENING, proc.transcript());
     assert.deepEqual(msgs.slice(1), ["[gRPC] server stopping", "closing the data resources"], proc.transcript());
   });
 
@@ -484,7 +486,7 @@ describe("helloworld binary: a port in use", () => {
     // grpc-js's own "No address added out of total 1 resolved" must not reach stderr.
     assert.deepEqual(proc.stderrLines(), [`helloworld: [gRPC] listen 127.0.0.1:${port}: address already in use`]);
     const msgs = served(proc);
-    assert.match(msgs[0] ?? "", httpListening, proc.transcript());
+    assert.match(msgs[0] ?? "", HTTP_LISTENING, proc.transcript());
     assert.deepEqual(msgs.slice(1), ["[HTTP] server stopping", "closing the data resources"], proc.transcript());
   });
 });
@@ -525,7 +527,7 @@ function failSlow(client: EchoClient, seconds: bigint): Promise<{ reply: EchoRep
 /** startSlow starts the fixture and waits until it listens for signals. */
 async function startSlow(stopTimeout: string): Promise<{ proc: ChildProc; p: { http: number; grpc: number } }> {
   const proc = startSlowApp(stopTimeout);
-  const p = await ports(proc);
+  const p = await listening(proc);
   await proc.waitForMsg("slow-app started");
   return { proc, p };
 }

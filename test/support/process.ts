@@ -198,8 +198,12 @@ export function startHelloworld(env: Record<string, string> = {}): ChildProc {
   });
 }
 
+/** The listening lines of the servers on an ephemeral loopback port. */
+export const HTTP_LISTENING = /^\[HTTP\] server listening on: 127\.0\.0\.1:\d+$/;
+export const GRPC_LISTENING = /^\[gRPC\] server listening on: 127\.0\.0\.1:\d+$/;
+
 /** listening waits for both servers' listening lines, whatever their order, and returns the ports they name. */
 export async function listening(proc: ChildProc): Promise<{ http: number; grpc: number }> {
-  const [h, g] = await Promise.all([proc.waitForMsg(/^\[HTTP\] server listening on: /), proc.waitForMsg(/^\[gRPC\] server listening on: /)]);
+  const [h, g] = await Promise.all([proc.waitForMsg(HTTP_LISTENING), proc.waitForMsg(GRPC_LISTENING)]);
   return { http: listeningPort(h), grpc: listeningPort(g) };
 }

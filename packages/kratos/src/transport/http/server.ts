@@ -11,6 +11,7 @@ import { KratosError } from "../../errors/errors.js";
 import { publicError } from "../../errors/public.js";
 import type { Logger } from "../../log/logger.js";
 import { chain, type Handler, type Middleware } from "../../middleware/middleware.js";
+import { quote } from "../../text.js";
 import { listen } from "../address.js";
 import { withinDeadline } from "../deadline.js";
 import { cut, type Server } from "../server.js";
@@ -189,7 +190,7 @@ export class HTTPServer implements Server {
     if (url.charCodeAt(0) !== 47 /* / */) {
       const path = absolutePath(url);
       if (path === undefined) {
-        this.writeError(res as Response, new KratosError(400, "BAD_REQUEST", `invalid request target ${JSON.stringify(url.slice(0, 256))}`), "");
+        this.writeError(res as Response, new KratosError(400, "BAD_REQUEST", `invalid request target ${quote(url, 256)}`), "");
         return;
       }
       req.url = path;
@@ -394,9 +395,12 @@ function toggleSlash(path: string): string {
 }
 
 function absolutePath(url: string): string | undefined {
-  if (!URL.canParse(url)) return undefined;
-  const u = new URL(url);
-  return u.pathname + u.search;
+  try {
+    const u = new URL(url);
+    return u.pathname + u.search;
+  } catch {
+    return undefined;
+  }
 }
 
 /** bodyOf is the body read for a binding, with the codec its Content-Type names; undefined when empty. */
