@@ -61,6 +61,13 @@ $(PROM_PARSE): $(wildcard test/promparse/*.go) test/promparse/go.mod test/prompa
 	@echo "building promparse into .tools/bin"
 	cd test/promparse && go build -mod=readonly -trimpath -buildvcs=false -o $(CURDIR)/$@ .
 
+LOADGEN := .tools/bin/loadgen
+
+# the open-loop load generator of the overload test, built from test/loadgen
+$(LOADGEN): $(wildcard test/loadgen/*.go) test/loadgen/go.mod test/loadgen/go.sum
+	@echo "building loadgen into .tools/bin"
+	cd test/loadgen && go build -mod=readonly -trimpath -buildvcs=false -o $(CURDIR)/$@ .
+
 .PHONY: migrate
 # install, build and bring the database that configs/ names up to date, then exit
 migrate: build
@@ -74,8 +81,8 @@ tools:
 	  echo "installing grpcurl $(GRPCURL_VERSION) into .tools/bin"; \
 	  GOBIN=$(CURDIR)/.tools/bin go install github.com/fullstorydev/grpcurl/cmd/grpcurl@$(GRPCURL_VERSION); \
 	else echo "notice: no Go on this machine; the grpcurl end-to-end test will be skipped"; fi
-	@if command -v go >/dev/null; then $(MAKE) -s --no-print-directory $(KRATOS_CLIENT) $(PROM_PARSE); \
-	else echo "notice: no Go on this machine; the Kratos Go client and Prometheus parser tests will be skipped"; fi
+	@if command -v go >/dev/null; then $(MAKE) -s --no-print-directory $(KRATOS_CLIENT) $(PROM_PARSE) $(LOADGEN); \
+	else echo "notice: no Go on this machine; the Kratos Go client, Prometheus parser and overload tests will be skipped"; fi
 
 .PHONY: lint
 # lint and check the formatting of the tree with Biome; make fmt fixes what it can

@@ -59,7 +59,7 @@ const defaults: Bootstrap = {
       keepalive_min_time: 300_000,
       keepalive_permit_without_stream: false,
     },
-    ratelimit: { enabled: true, threshold: 0.8 },
+    ratelimit: { enabled: true, threshold: 0.8, max_turn: 5 },
   },
   data: {
     database: { driver: "sqlite", source: "data/helloworld.db", password: "", password_file: "" },

@@ -58,12 +58,13 @@ export const Bootstrap = z.strictObject({
           keepalive_permit_without_stream: z.boolean().prefault(false),
         })
         .prefault({}),
-      // Kratos's adaptive (BBR) limiter on both servers: while the event loop is busier than threshold, calls
-      // beyond what the service has shown it completes get 429 / RESOURCE_EXHAUSTED, reason RATELIMIT.
+      // The adaptive limiter of both servers, as Kratos's ratelimit: while the event loop is busier than threshold,
+      // a turn of it serves requests for max_turn and answers the rest at once 429 / RESOURCE_EXHAUSTED, reason RATELIMIT.
       ratelimit: z
         .strictObject({
           enabled: z.boolean().prefault(true),
           threshold: z.number().gt(0).max(1).prefault(0.8),
+          max_turn: duration().prefault("5ms"),
         })
         .prefault({}),
     })

@@ -11,6 +11,8 @@ export function newGRPCServer(c: ServerConf, greeter: GreeterService, deps: Serv
     timeout: c.grpc.timeout,
     middleware: middlewareOf(deps),
     logger: deps.logger,
+    limiter: deps.limiter,
+    onShed: deps.onShed("grpc"),
     health: { readiness: deps.readiness },
     maxRecvMsgSize: c.grpc.max_recv_msg_size,
     maxConcurrentStreams: c.grpc.max_concurrent_streams,

@@ -18,6 +18,8 @@ export function newHTTPServer(c: ServerConf, greeter: GreeterService, deps: Serv
     maxBodyBytes: max_body_bytes,
     middleware: middlewareOf(deps),
     logger: deps.logger,
+    limiter: deps.limiter,
+    onShed: deps.onShed("http"),
   });
   registerGreeterHTTPServer(srv, greeter);
   // Plain routes, outside the middleware chain: probes and scrapes stay out of the access log and the metrics.

@@ -1,7 +1,6 @@
 export { ACCESS_MSG, logging, REDACTED } from "./logging.js";
-export { DEFAULT_SECONDS_BUCKETS, type MetricsOptions, metrics } from "./metrics.js";
+export { countShed, DEFAULT_SECONDS_BUCKETS, type MetricsOptions, metrics } from "./metrics.js";
 export { chain, type Handler, type Middleware } from "./middleware.js";
-export { BBRLimiter, type BBROptions, ErrLimitExceed, eventLoopLoad, RATELIMIT_REASON, ratelimit } from "./ratelimit.js";
 export { recovery } from "./recovery.js";
 export { TRACER_NAME, type TracingOptions, tracing } from "./tracing.js";
 export { VALIDATOR_REASON, validate } from "./validate.js";

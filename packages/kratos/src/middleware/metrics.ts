@@ -1,5 +1,6 @@
 import { Counter, Gauge, type Metric, type Registry } from "prom-client";
 import { answerOf } from "../errors/public.js";
+import { ErrLimitExceed } from "../ratelimit/limiter.js";
 import { invoke, type Middleware } from "./middleware.js";
 
 /** The buckets of server_requests_seconds, in seconds: 5 ms to 10 s. */
@@ -119,6 +120,25 @@ function secondsHistogram(bounds: number[], all: Map<string, Series>) {
     },
   };
 }
+
+/**
+ * countShed returns what counts a request a server's limiter shed before the middleware chain, as the metrics
+ * middleware with the same registry counts the rest: 429 RATELIMIT for its kind and operation, untimed.
+ *
+ * @example
+ * new HTTPServer({ address: ":8000", timeout: 1000, logger, limiter, onShed: (op) => shed("http", op) }); // shed = countShed(registry)
+ */
+export function countShed(opts: Registry | MetricsOptions): (kind: string, operation: string) => void {
+  const { series } = instruments("registry" in opts ? opts : { registry: opts });
+  return (kind, operation) => {
+    const s = series(kind, operation);
+    const a = s.answered.get(SHED_KEY);
+    if (a) a.n++;
+    else s.answered.set(SHED_KEY, { code: ErrLimitExceed.code, reason: ErrLimitExceed.reason, n: 1 });
+  };
+}
+
+const SHED_KEY = `${ErrLimitExceed.code} ${ErrLimitExceed.reason}`;
 
 /**
  * metrics counts every request by kind, operation, code and reason (200 and "" on success, else the code and

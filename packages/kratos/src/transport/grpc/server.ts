@@ -23,6 +23,7 @@ import * as reflectionV1 from "../../gen/grpc/reflection/v1/reflection_pb.js";
 import * as reflectionV1alpha from "../../gen/grpc/reflection/v1alpha/reflection_pb.js";
 import type { Logger } from "../../log/logger.js";
 import { chain, type Handler, type Middleware } from "../../middleware/middleware.js";
+import type { Limiter } from "../../ratelimit/limiter.js";
 import { listen } from "../address.js";
 import { withinDeadline } from "../deadline.js";
 import { cut, type Server } from "../server.js";
@@ -31,6 +32,7 @@ import { definitionOf } from "./definition.js";
 import { HealthService, type HealthServiceOptions, ServingStatus } from "./health.js";
 import { headerOf, metadataOf } from "./metadata.js";
 import { ReflectionService } from "./reflection.js";
+import { shedStreams } from "./shed.js";
 
 export interface GRPCServerOptions {
   /** host:port to listen on; :0 picks a free port. */
@@ -47,6 +49,10 @@ export interface GRPCServerOptions {
   maxConcurrentStreams?: number;
   /** The handshake timeout and the keepalive enforcement of each connection; GRPC_CONNECTION_POLICY by default. */
   connection?: Partial<ConnectionPolicy>;
+  /** Sheds calls as they arrive, before the middleware chain; the health and reflection services never are. */
+  limiter?: Limiter;
+  /** Hears of each shed call, by its operation, to count it: no access line is written for it. */
+  onShed?: (operation: string) => void;
 }
 
 /** The limits a GRPCServer applies unless told otherwise. */
@@ -63,6 +69,8 @@ export class GRPCServer implements Server {
   private readonly middleware: Middleware;
   private listenAddress = "";
   private listener?: NetServer;
+  /** The operations of the registered services, the labels a shed call may be counted under. */
+  private readonly operations = new Set<string>();
   /** Calls in flight, answered UNAVAILABLE if a stop has to force them down, as grpc-go's clients see it. */
   private readonly inFlight = new Set<(err: StatusObject) => void>();
 
@@ -98,6 +106,7 @@ export class GRPCServer implements Server {
       if (method.methodKind !== "unary") throw new Error(`${operationOf(method)}: streaming methods are not supported yet`);
       const handler: Handler = this.middleware(withinDeadline((ctx, req) => fn.call(impl, ctx, req)));
       handlers[method.localName] = this.unary(method, handler);
+      this.operations.add(operationOf(method));
     }
     this.server.addService(definitionOf(service), handlers);
     this.reflection.addService(service);
@@ -113,7 +122,9 @@ export class GRPCServer implements Server {
     // Our own listener hands each socket to grpc-js, whose HTTP/2 server for them is where each session is watched.
     const injector = this.server.createConnectionInjector(ServerCredentials.createInsecure());
     const policy = { ...GRPC_CONNECTION_POLICY, ...this.opts.connection };
-    const accept = guardConnections(injectorServer(this.server), (socket) => injector.injectConnection(socket), policy);
+    const http2Server = injectorServer(this.server);
+    if (this.opts.limiter) shedStreams(http2Server, this.opts.limiter, this.operations, this.opts.onShed);
+    const accept = guardConnections(http2Server, (socket) => injector.injectConnection(socket), policy);
     const listener = createServer({ noDelay: true }, accept);
     this.listenAddress = await listen(listener, "[gRPC]", this.opts.address);
     this.listener = listener;

@@ -11,6 +11,7 @@ import { KratosError } from "../../errors/errors.js";
 import { publicError } from "../../errors/public.js";
 import type { Logger } from "../../log/logger.js";
 import { chain, type Handler, type Middleware } from "../../middleware/middleware.js";
+import { ErrLimitExceed, type Limiter } from "../../ratelimit/limiter.js";
 import { quote } from "../../text.js";
 import { listen } from "../address.js";
 import { withinDeadline } from "../deadline.js";
@@ -42,7 +43,14 @@ export interface HTTPServerOptions {
   idleTimeout?: number;
   /** The largest request head (request line and headers), in bytes, as Go's MaxHeaderBytes: over it, 431; 16 KiB by default, Node's. */
   maxHeaderBytes?: number;
+  /** Sheds requests as they arrive, before they are read or routed; routes added by handle(), such as /healthz, never are. */
+  limiter?: Limiter;
+  /** Hears of each shed request, by its operation (its path when no route matches), to count it: no access line is written for it. */
+  onShed?: (operation: string) => void;
 }
+
+/** The body every shed request gets, encoded once: under overload each one must cost as little as it can. */
+const SHED_BODY = encodeStatus(ErrLimitExceed);
 
 /** How long, at most, a stop leaves an idle keep-alive connection open for a request already on its way. */
 const STOP_IDLE_GRACE_MS = 1000;
@@ -186,6 +194,7 @@ export class HTTPServer implements Server {
    * the authority names no route: express cannot read every such target, and one no URL parser reads is a 400.
    */
   private accept(req: IncomingMessage, res: ServerResponse): void {
+    if (this.opts.limiter && !this.opts.limiter.allow() && this.shed(req, res as Response)) return;
     const url = req.url ?? "/";
     if (url.charCodeAt(0) !== 47 /* / */) {
       const path = absolutePath(url);
@@ -196,6 +205,18 @@ export class HTTPServer implements Server {
       req.url = path;
     }
     this.app(req, res);
+  }
+
+  /** shed answers a request the limiter refused with ErrLimitExceed, unless a route added by handle() serves it: false then. */
+  private shed(req: IncomingMessage, res: Response): boolean {
+    const url = req.url ?? "/";
+    const q = url.indexOf("?");
+    const path = q < 0 ? url : url.slice(0, q);
+    const found = this.table.find(req.method ?? "GET", path);
+    if (found?.value.plain) return false;
+    this.opts.onShed?.(found ? found.value.operation : path);
+    this.send(res, 429, JSON_TYPE, SHED_BODY);
+    return true;
   }
 
   /** dispatch answers every request: it cleans the path, finds the route and serves it, or says why not. */

@@ -1,0 +1,72 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { status as GRPCStatus } from "@grpc/grpc-js";
+import { KratosError } from "../errors/errors.js";
+import { toGRPCStatus } from "../errors/grpc.js";
+import { ErrLimitExceed, EventLoopLimiter, RATELIMIT_REASON } from "./limiter.js";
+
+/** A limiter on a clock, a load and turns the test drives: endTurn() ends the event loop's turn. */
+function limiter(load: number) {
+  const state = { t: 1000, load, ends: [] as Array<() => void> };
+  const l = new EventLoopLimiter({ maxTurn: 5, threshold: 0.8, load: () => state.load, now: () => state.t, afterTurn: (fn) => state.ends.push(fn) });
+  const endTurn = () => {
+    for (const fn of state.ends.splice(0)) fn();
+  };
+  return { l, state, endTurn };
+}
+
+/** admits is which of the requests a turn reads are served, one read every `gap` ms from the turn's start. */
+function admits(l: EventLoopLimiter, state: { t: number }, n: number, gap: number): boolean[] {
+  return Array.from({ length: n }, (_, i) => {
+    if (i > 0) state.t += gap;
+    return l.allow();
+  });
+}
+
+describe("EventLoopLimiter", () => {
+  it("serves a loaded turn for maxTurn and sheds the rest of its requests", () => {
+    const { l, state } = limiter(0.95);
+    // Reads at 0, 2, 4, 6 and 8 ms into the turn: those past 5 ms are shed.
+    assert.deepEqual(admits(l, state, 5, 2), [true, true, true, false, false]);
+  });
+
+  it("starts every turn afresh, judged by what the turns before cost per request", () => {
+    const { l, state, endTurn } = limiter(0.95);
+    assert.deepEqual(admits(l, state, 4, 3), [true, true, false, false]);
+    // That turn served 2 requests in 9 ms: 4.5 ms each, so the next, reading 3 at once, fits only its first.
+    endTurn();
+    assert.deepEqual(admits(l, state, 3, 0), [true, false, false]);
+  });
+
+  it("asks for the end of a turn once, on its first request", () => {
+    const { l, state, endTurn } = limiter(0.95);
+    admits(l, state, 10, 1);
+    assert.equal(state.ends.length, 1);
+    endTurn();
+    admits(l, state, 1, 0);
+    assert.equal(state.ends.length, 1);
+  });
+
+  it("serves no more in a loaded turn than the cost per request of the turns before lets fit in maxTurn", () => {
+    const { l, state, endTurn } = limiter(0.95);
+    // A turn of 4 requests that took 8 ms: 2 ms each, so 2 fit in a turn of 5 ms, even when all arrive at once.
+    admits(l, state, 4, 0);
+    state.t += 8;
+    endTurn();
+    assert.deepEqual(admits(l, state, 5, 0), [true, true, false, false, false]);
+  });
+
+  it("sheds nothing while the load is under the threshold, however long the turn", () => {
+    const { l, state } = limiter(0.79);
+    assert.deepEqual(admits(l, state, 6, 10), [true, true, true, true, true, true]);
+    state.load = 0.8;
+    assert.equal(l.allow(), false, "at the threshold, a turn past maxTurn sheds");
+  });
+
+  it("answers a shed request with 429 RATELIMIT, RESOURCE_EXHAUSTED over gRPC", () => {
+    assert.ok(ErrLimitExceed instanceof KratosError);
+    assert.deepEqual({ code: ErrLimitExceed.code, reason: ErrLimitExceed.reason }, { code: 429, reason: RATELIMIT_REASON });
+    assert.equal(ErrLimitExceed.message, "service unavailable due to rate limit exceeded");
+    assert.equal(toGRPCStatus(ErrLimitExceed).code, GRPCStatus.RESOURCE_EXHAUSTED);
+  });
+});

@@ -1,0 +1,122 @@
+import { performance } from "node:perf_hooks";
+import { KratosError } from "../errors/errors.js";
+import type { Logger } from "../log/logger.js";
+
+/** The reason of the error a shed request gets, as Kratos's ratelimit middleware. */
+export const RATELIMIT_REASON = "RATELIMIT";
+
+/** ErrLimitExceed is what a shed request gets: 429, and RESOURCE_EXHAUSTED over gRPC, as Kratos's ratelimit.ErrLimitExceed. */
+export const ErrLimitExceed = new KratosError(429, RATELIMIT_REASON, "service unavailable due to rate limit exceeded");
+
+/** Limiter decides, as each request arrives and before it is read, whether the server serves it or sheds it. */
+export interface Limiter {
+  /** allow is true when the request arriving now is served; false sheds it with ErrLimitExceed. */
+  allow(): boolean;
+}
+
+export interface EventLoopLimiterOptions {
+  /** How long one turn of the event loop serves requests before it sheds the rest of them, in ms; 5 ms, CoDel's target. */
+  maxTurn?: number;
+  /** The load, from 0 to 1, under which nothing is shed, so that a burst on a quiet service is served whole; 0.8. */
+  threshold?: number;
+  /** The load now, from 0 to 1; the event loop's utilization, smoothed, by default. */
+  load?: () => number;
+  /** The clock, in milliseconds; performance.now by default. */
+  now?: () => number;
+  /** Runs fn once the current turn of the event loop is over; setImmediate by default. */
+  afterTurn?: (fn: () => void) => void;
+}
+
+/**
+ * EventLoopLimiter is the adaptive limiter of one event loop. Kratos's BBR sheds when more requests are in
+ * flight than the service completes at once; a Node service's waiting requests are not in flight but unread
+ * in the kernel, where no count sees them, so this limiter bounds how long they wait instead, as CoDel does.
+ * The requests one turn of the loop reads arrived during the turn before, so while the loop is loaded a turn
+ * serves what fits in maxTurn and sheds the rest at once: a served request waits about two turns at most, and
+ * a shed one costs a twentieth of a served one, so the loop keeps serving at nearly its full rate. What fits
+ * is judged both by the time the turn has run and by the cost per request of the turns before, as HTTP/2
+ * reads many calls at once, each of whose work comes later in the turn.
+ *
+ * @example
+ * const limiter = new EventLoopLimiter({ maxTurn: 5 });
+ * new HTTPServer({ address: ":8000", timeout: 1000, logger, limiter });
+ */
+export class EventLoopLimiter implements Limiter {
+  private readonly maxTurn: number;
+  private readonly threshold: number;
+  private readonly load: () => number;
+  private readonly now: () => number;
+  private readonly afterTurn: (fn: () => void) => void;
+  private readonly endTurn = () => this.turnEnded();
+  /** When the current turn read its first request; -1 between turns. */
+  private turnStart = -1;
+  /** The requests the current turn served. */
+  private served = 0;
+  /** What a request has cost the turns that served it, in ms, smoothed; 0 until a turn has served one. */
+  private costPerRequest = 0;
+
+  constructor(opts: EventLoopLimiterOptions = {}) {
+    this.maxTurn = opts.maxTurn ?? 5;
+    this.threshold = opts.threshold ?? 0.8;
+    this.load = opts.load ?? eventLoopLoad();
+    this.now = opts.now ?? (() => performance.now());
+    this.afterTurn = opts.afterTurn ?? setImmediate;
+  }
+
+  allow(): boolean {
+    if (this.turnStart < 0) {
+      this.turnStart = this.now();
+      this.served = 1;
+      this.afterTurn(this.endTurn);
+      return true;
+    }
+    if (this.load() >= this.threshold && ((this.served + 1) * this.costPerRequest > this.maxTurn || this.now() - this.turnStart > this.maxTurn)) return false;
+    this.served++;
+    return true;
+  }
+
+  private turnEnded(): void {
+    const cost = (this.now() - this.turnStart) / this.served;
+    this.costPerRequest = this.costPerRequest === 0 ? cost : this.costPerRequest * 0.9 + cost * 0.1;
+    this.turnStart = -1;
+  }
+}
+
+let sharedLoad: (() => number) | undefined;
+
+/**
+ * eventLoopLoad returns the event loop's utilization from 0 to 1, sampled every 100 ms and halved in weight
+ * each sample after, so an overload is seen within a few tenths of a second; one sampler serves the process,
+ * and it doesn't keep the process alive.
+ */
+export function eventLoopLoad(): () => number {
+  if (sharedLoad) return sharedLoad;
+  let smoothed = 0;
+  let last = performance.eventLoopUtilization();
+  setInterval(() => {
+    const now = performance.eventLoopUtilization();
+    smoothed = smoothed * 0.5 + performance.eventLoopUtilization(now, last).utilization * 0.5;
+    last = now;
+  }, 100).unref();
+  sharedLoad = () => smoothed;
+  return sharedLoad;
+}
+
+/**
+ * logShed returns what reports shed requests: one WARN line per period that shed any, with how many, rather
+ * than a line each, which would add to the overload it reports.
+ *
+ * @example
+ * const shed = logShed(logger);
+ * new GRPCServer({ address: ":9000", timeout: 1000, logger, limiter, onShed: () => shed() });
+ */
+export function logShed(logger: Logger, periodMs = 1000): () => void {
+  let shed = 0;
+  const report = () => {
+    logger.warn({ shed, period: periodMs / 1000 }, `ratelimit: shed ${shed} requests in the last ${periodMs / 1000}s`);
+    shed = 0;
+  };
+  return () => {
+    if (shed++ === 0) setTimeout(report, periodMs).unref();
+  };
+}

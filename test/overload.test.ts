@@ -1,0 +1,177 @@
+// Overload: open-loop load at twice what the service sustains, from loadgen (test/loadgen, Go) on the other
+// core. The service sheds the excess with a fast 429 / RESOURCE_EXHAUSTED, keeps the p99 of what it serves
+// within 3x its unloaded p99 and serves at least 0.9x its unloaded maximum, and never sheds health or metrics.
+// make test-hardening runs it alone, over OVERLOAD_ROUNDS=3 rounds; beside other suites under make test, which
+// share its cores, one round checks the behaviour. The figures are reported; gating them is work in progress.
+import "reflect-metadata";
+import assert from "node:assert/strict";
+import { execFile, execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { availableParallelism, tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, it } from "node:test";
+import { create } from "@bufbuild/protobuf";
+import { credentials, makeGenericClientConstructor, type ServiceError } from "@grpc/grpc-js";
+import {
+  Health,
+  type HealthCheckRequest,
+  HealthCheckRequestSchema,
+  type HealthCheckResponse,
+  HealthCheckResponse_ServingStatus as ServingStatus,
+} from "@kratos-ts/kratos/gen/grpc/health/v1/health_pb.js";
+import { definitionOf } from "@kratos-ts/kratos/transport/grpc";
+import { call } from "./support/grpc.js";
+import { samples, value } from "./support/metrics.js";
+import { type ChildProc, killAll, listening, startHelloworld } from "./support/process.js";
+import { findTool } from "./support/tools.js";
+
+const loadgen = findTool("loadgen");
+if (!loadgen) console.log("notice: loadgen not built (no Go on this machine, or make tools not run); the overload test is skipped");
+const ROUNDS = Number(process.env.OVERLOAD_ROUNDS ?? 1);
+/** Server on core 0, loadgen on core 1, where the machine can pin them. */
+const pinned = availableParallelism() >= 2 && findTool("taskset", { onPath: true }) !== undefined;
+
+/** What loadgen reports: requests by outcome (ok, shed, or an error kind) and their latencies in ms, from their scheduled time. */
+interface Load {
+  counts: Record<string, number>;
+  allCounts?: Record<string, number>;
+  okPerSecond: number;
+  okP99: number;
+  shedP99?: number;
+  okMax: number;
+  shedMax?: number;
+}
+
+function runLoad(kind: "http" | "grpc", port: number, args: string[]): Promise<Load> {
+  const target = kind === "http" ? ["-http", `http://127.0.0.1:${port}`, "-conns", "256"] : ["-grpc", `127.0.0.1:${port}`, "-conns", "4"];
+  const [file, argv] = pinned ? ["taskset", ["-c", "1", loadgen as string]] : [loadgen as string, []];
+  return new Promise((resolve, reject) => {
+    execFile(file, [...argv, ...target, "-name", "overload", ...args], { timeout: 60_000, encoding: "utf8" }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`loadgen: ${stderr || err.message}`));
+      else resolve(JSON.parse(stdout) as Load);
+    });
+  });
+}
+
+const openLoop = (rate: number, seconds: number) => ["-rate", String(Math.round(rate)), "-warmup", "2s", "-duration", `${seconds}s`];
+const closedLoop = (workers: number, seconds: number) => ["-workers", String(workers), "-warmup", "1s", "-duration", `${seconds}s`];
+
+interface HealthClient {
+  check(req: HealthCheckRequest, cb: (err: ServiceError | null, res?: HealthCheckResponse) => void): unknown;
+  close(): void;
+}
+
+/** probeHealth asks /healthz, /readyz, /metrics and gRPC health every 100 ms until stopped, and returns every answer that was not a success. */
+function probeHealth(ports: { http: number; grpc: number }) {
+  const Client = makeGenericClientConstructor(definitionOf(Health), "Health");
+  const health = new Client(`127.0.0.1:${ports.grpc}`, credentials.createInsecure()) as unknown as HealthClient;
+  const failures: string[] = [];
+  let probes = 0;
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const answers = await Promise.all([
+        ...["/healthz", "/readyz", "/metrics"].map(async (path) => {
+          const res = await fetch(`http://127.0.0.1:${ports.http}${path}`);
+          await res.arrayBuffer();
+          return res.status === 200 ? "" : `${path}: ${res.status}`;
+        }),
+        call<HealthCheckResponse>((cb) => health.check(create(HealthCheckRequestSchema, { service: "" }), cb)).then(
+          (r) => (r.status === ServingStatus.SERVING ? "" : `grpc health: ${ServingStatus[r.status]}`),
+          (err: ServiceError) => `grpc health: ${err.code} ${err.details}`,
+        ),
+      ]);
+      probes += answers.length;
+      failures.push(...answers.filter(Boolean));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  })();
+  return async () => {
+    running = false;
+    await loop;
+    health.close();
+    return { probes, failures };
+  };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] as number;
+}
+
+/** start runs the service from its default config on a file database, pinned to core 0. */
+async function start(dir: string, env: Record<string, string>): Promise<{ proc: ChildProc; ports: { http: number; grpc: number } }> {
+  const proc = startHelloworld({ HELLOWORLD_DATA_DATABASE_SOURCE: join(dir, "helloworld.db"), ...env });
+  if (pinned) execFileSync("taskset", ["-a", "-p", "-c", "0", String(proc.child.pid)], { stdio: "ignore" });
+  return { proc, ports: await listening(proc) };
+}
+
+describe("overload: open-loop load at twice what the service sustains", { skip: loadgen ? false : "loadgen not built" }, () => {
+  const dir = mkdtempSync(join(tmpdir(), "overload-"));
+  after(async () => {
+    await killAll();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  for (const kind of ["http", "grpc"] as const) {
+    it(`${kind}: sheds the excess fast with RATELIMIT, serves what it accepts within 3x its unloaded p99 at 0.9x its unloaded maximum, and never sheds health or metrics`, {
+      timeout: 180_000,
+    }, async (t) => {
+      const limited = await start(join(dir, `${kind}-limited`), {});
+      // The same service with the limiter off gives the most it serves: saturated by 32 clients, closed loop.
+      const unlimited = await start(join(dir, `${kind}-unlimited`), { HELLOWORLD_SERVER_RATELIMIT_ENABLED: "false" });
+      const port = (s: { ports: { http: number; grpc: number } }) => (kind === "http" ? s.ports.http : s.ports.grpc);
+      const shedTotal = { n: 0 };
+      const account = (l: Load) => {
+        shedTotal.n += l.allCounts?.shed ?? 0;
+        const other = Object.keys(l.allCounts ?? {}).filter((k) => k !== "ok" && k !== "shed");
+        assert.deepEqual(other, [], `every request is served or shed, none fails otherwise: ${JSON.stringify(l.allCounts)}`);
+      };
+
+      // Both warm up first, so that neither is measured while its code is still being compiled.
+      await runLoad(kind, port(unlimited), closedLoop(32, 2));
+      account(await runLoad(kind, port(limited), closedLoop(32, 2)));
+      const unloaded = await runLoad(kind, port(limited), openLoop(200, 3));
+      account(unloaded);
+      const rounds: Array<{ capacity: number; over: Load; health: { probes: number; failures: string[] } }> = [];
+      for (let r = 0; r < ROUNDS; r++) {
+        const capacity = (await runLoad(kind, port(unlimited), closedLoop(32, 2))).okPerSecond;
+        const stopProbing = probeHealth(limited.ports);
+        const over = await runLoad(kind, port(limited), openLoop(2 * capacity, 3));
+        const health = await stopProbing();
+        account(over);
+        rounds.push({ capacity, over, health });
+        t.diagnostic(
+          `${kind} round ${r + 1}: unloaded max ${capacity.toFixed(0)}/s; offered ${(2 * capacity).toFixed(0)}/s: served ${over.okPerSecond.toFixed(0)}/s ` +
+            `(${(over.okPerSecond / capacity).toFixed(2)}x), shed ${over.counts.shed ?? 0}, served p99 ${over.okP99.toFixed(1)} ms ` +
+            `(${(over.okP99 / unloaded.okP99).toFixed(2)}x of ${unloaded.okP99.toFixed(1)} ms unloaded), shed p99 ${over.shedP99?.toFixed(1)} ms, ` +
+            `slowest ${Math.max(over.okMax, over.shedMax ?? 0).toFixed(0)} ms; health probes ${health.probes}, failed ${health.failures.length}`,
+        );
+      }
+
+      for (const { over, health } of rounds) {
+        assert.ok((over.counts.shed ?? 0) > 0, "the excess is shed");
+        assert.deepEqual(health.failures, [], "health and metrics are never shed");
+        assert.ok(health.probes >= 20, `health was probed during the overload: ${health.probes}`);
+        // Nothing waits until its deadline (the server's timeout of 1 s): each request is served or shed well before.
+        assert.ok(Math.max(over.okMax, over.shedMax ?? 0) < 1000, `slowest request ${Math.max(over.okMax, over.shedMax ?? 0)} ms`);
+      }
+      const servedRatio = median(rounds.map((r) => r.over.okPerSecond / r.capacity));
+      const p99Ratio = median(rounds.map((r) => r.over.okP99 / unloaded.okP99));
+      t.diagnostic(
+        `${kind}: median of ${ROUNDS} rounds${pinned ? "" : " (unpinned)"}: served ${servedRatio.toFixed(2)}x the unloaded maximum (goal 0.9x), ` +
+          `p99 ${p99Ratio.toFixed(2)}x the unloaded p99 (goal 3x)`,
+      );
+
+      // Each shed request is counted as 429 RATELIMIT, and reported in the WARN lines, one per second that shed.
+      const scraped = samples(await (await fetch(`http://127.0.0.1:${limited.ports.http}/metrics`)).text());
+      const labels = { kind, operation: "/helloworld.v1.Greeter/SayHello", code: "429", reason: "RATELIMIT" };
+      assert.equal(value(scraped, "server_requests_code_total", labels), shedTotal.n);
+      const reported = () =>
+        limited.proc.lines
+          .filter((l) => l.level === "WARN" && /^ratelimit: shed \d+ requests in the last 1s$/.test(l.msg))
+          .reduce((n, l) => n + (l.shed as number), 0);
+      await limited.proc.waitFor(() => reported() === shedTotal.n, `WARN lines reporting ${shedTotal.n} shed requests`);
+    });
+  }
+});
