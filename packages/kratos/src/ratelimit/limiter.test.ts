@@ -56,6 +56,20 @@ describe("EventLoopLimiter", () => {
     assert.deepEqual(admits(l, state, 5, 0), [true, true, false, false, false]);
   });
 
+  it("counts a shed request as a tenth of a served one in the cost per request", () => {
+    const { l, state, endTurn } = limiter(0.95);
+    // The first turn serves 1 and, past maxTurn, sheds 10: 6 ms for 1 + 10 × 0.1 requests is 3 ms each.
+    admits(l, state, 1, 0);
+    state.t += 6;
+    admits(l, state, 10, 0);
+    endTurn();
+    assert.deepEqual(admits(l, state, 3, 0), [true, false, false]);
+    state.t += 1;
+    endTurn();
+    // That turn served 1 and shed 2 in 1 ms: 1 / 1.2 ms each, blended one part in ten with 3 ms: about 2.78 ms, still 1 fits.
+    assert.deepEqual(admits(l, state, 2, 0), [true, false]);
+  });
+
   it("sheds nothing while the load is under the threshold, however long the turn", () => {
     const { l, state } = limiter(0.79);
     assert.deepEqual(admits(l, state, 6, 10), [true, true, true, true, true, true]);

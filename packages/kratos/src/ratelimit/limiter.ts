@@ -27,6 +27,9 @@ export interface EventLoopLimiterOptions {
   afterTurn?: (fn: () => void) => void;
 }
 
+/** What a shed request costs the event loop, as a share of what a served one does. */
+const SHED_WEIGHT = 0.1;
+
 /**
  * EventLoopLimiter is the adaptive limiter of one event loop. Kratos's BBR sheds when more requests are in
  * flight than the service completes at once; a Node service's waiting requests are not in flight but unread
@@ -50,8 +53,9 @@ export class EventLoopLimiter implements Limiter {
   private readonly endTurn = () => this.turnEnded();
   /** When the current turn read its first request; -1 between turns. */
   private turnStart = -1;
-  /** The requests the current turn served. */
+  /** The requests the current turn served, and those it shed. */
   private served = 0;
+  private shed = 0;
   /** What a request has cost the turns that served it, in ms, smoothed; 0 until a turn has served one. */
   private costPerRequest = 0;
 
@@ -67,16 +71,21 @@ export class EventLoopLimiter implements Limiter {
     if (this.turnStart < 0) {
       this.turnStart = this.now();
       this.served = 1;
+      this.shed = 0;
       this.afterTurn(this.endTurn);
       return true;
     }
-    if (this.load() >= this.threshold && ((this.served + 1) * this.costPerRequest > this.maxTurn || this.now() - this.turnStart > this.maxTurn)) return false;
+    if (this.load() >= this.threshold && ((this.served + 1) * this.costPerRequest > this.maxTurn || this.now() - this.turnStart > this.maxTurn)) {
+      this.shed++;
+      return false;
+    }
     this.served++;
     return true;
   }
 
   private turnEnded(): void {
-    const cost = (this.now() - this.turnStart) / this.served;
+    // A shed request costs about a tenth of a served one: counted whole, the more a turn shed, the fewer the next would serve.
+    const cost = (this.now() - this.turnStart) / (this.served + this.shed * SHED_WEIGHT);
     this.costPerRequest = this.costPerRequest === 0 ? cost : this.costPerRequest * 0.9 + cost * 0.1;
     this.turnStart = -1;
   }
