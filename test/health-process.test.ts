@@ -3,33 +3,20 @@
 import assert from "node:assert/strict";
 import { after, afterEach, describe, it } from "node:test";
 import { create } from "@bufbuild/protobuf";
-import { type ClientReadableStream, credentials, makeGenericClientConstructor, type ServiceError } from "@grpc/grpc-js";
+import { credentials } from "@grpc/grpc-js";
 import {
-  Health,
-  type HealthCheckRequest,
   HealthCheckRequestSchema,
   type HealthCheckResponse,
   HealthCheckResponse_ServingStatus as ServingStatus,
 } from "@kratos-ts/kratos/gen/grpc/health/v1/health_pb.js";
-import { definitionOf } from "@kratos-ts/kratos/transport/grpc";
 import { GreeterClient } from "../api/helloworld/v1/greeter_grpc.js";
 import { type HelloReply, HelloRequestSchema } from "../api/helloworld/v1/greeter_pb.js";
 import { call } from "./support/grpc.js";
+import { type HealthClient, healthClient } from "./support/health.js";
 import { type ChildProc, GRPC_LISTENING, killAll, listeningPort, startHelloworld } from "./support/process.js";
 import { proxyDatabase } from "./support/proxy.js";
 
 const T = { timeout: 20_000 };
-
-interface HealthClient {
-  check(req: HealthCheckRequest, cb: (err: ServiceError | null, res?: HealthCheckResponse) => void): unknown;
-  watch(req: HealthCheckRequest): ClientReadableStream<HealthCheckResponse>;
-  close(): void;
-}
-
-function healthClient(address: string): HealthClient {
-  const Client = makeGenericClientConstructor(definitionOf(Health), "Health");
-  return new Client(address, credentials.createInsecure()) as unknown as HealthClient;
-}
 
 function watch(client: HealthClient, service: string) {
   const stream = client.watch(create(HealthCheckRequestSchema, { service }));

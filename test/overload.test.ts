@@ -11,17 +11,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { create } from "@bufbuild/protobuf";
-import { credentials, makeGenericClientConstructor, type ServiceError } from "@grpc/grpc-js";
-import {
-  Health,
-  type HealthCheckRequest,
-  HealthCheckRequestSchema,
-  type HealthCheckResponse,
-  HealthCheckResponse_ServingStatus as ServingStatus,
-} from "@kratos-ts/kratos/gen/grpc/health/v1/health_pb.js";
-import { definitionOf } from "@kratos-ts/kratos/transport/grpc";
-import { call } from "./support/grpc.js";
+import type { ServiceError } from "@grpc/grpc-js";
+import { HealthCheckResponse_ServingStatus as ServingStatus } from "@kratos-ts/kratos/gen/grpc/health/v1/health_pb.js";
+import { check, healthClient } from "./support/health.js";
 import { samples, value } from "./support/metrics.js";
 import { type ChildProc, killAll, listening, startHelloworld } from "./support/process.js";
 import { findTool } from "./support/tools.js";
@@ -57,15 +49,9 @@ function runLoad(kind: "http" | "grpc", port: number, args: string[]): Promise<L
 const openLoop = (rate: number, seconds: number) => ["-rate", String(Math.round(rate)), "-warmup", "2s", "-duration", `${seconds}s`];
 const closedLoop = (workers: number, seconds: number) => ["-workers", String(workers), "-warmup", "1s", "-duration", `${seconds}s`];
 
-interface HealthClient {
-  check(req: HealthCheckRequest, cb: (err: ServiceError | null, res?: HealthCheckResponse) => void): unknown;
-  close(): void;
-}
-
 /** probeHealth asks /healthz, /readyz, /metrics and gRPC health every 100 ms until stopped, and returns every answer that was not a success. */
 function probeHealth(ports: { http: number; grpc: number }) {
-  const Client = makeGenericClientConstructor(definitionOf(Health), "Health");
-  const health = new Client(`127.0.0.1:${ports.grpc}`, credentials.createInsecure()) as unknown as HealthClient;
+  const health = healthClient(`127.0.0.1:${ports.grpc}`);
   const failures: string[] = [];
   let probes = 0;
   let running = true;
@@ -77,8 +63,8 @@ function probeHealth(ports: { http: number; grpc: number }) {
           await res.arrayBuffer();
           return res.status === 200 ? "" : `${path}: ${res.status}`;
         }),
-        call<HealthCheckResponse>((cb) => health.check(create(HealthCheckRequestSchema, { service: "" }), cb)).then(
-          (r) => (r.status === ServingStatus.SERVING ? "" : `grpc health: ${ServingStatus[r.status]}`),
+        check(health, "").then(
+          (status) => (status === ServingStatus.SERVING ? "" : `grpc health: ${status === undefined ? "no status" : ServingStatus[status]}`),
           (err: ServiceError) => `grpc health: ${err.code} ${err.details}`,
         ),
       ]);

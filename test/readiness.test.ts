@@ -1,33 +1,10 @@
 import "reflect-metadata";
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { create } from "@bufbuild/protobuf";
-import { credentials, makeGenericClientConstructor, type ServiceError } from "@grpc/grpc-js";
-import {
-  Health,
-  type HealthCheckRequest,
-  HealthCheckRequestSchema,
-  type HealthCheckResponse,
-  HealthCheckResponse_ServingStatus as ServingStatus,
-} from "@kratos-ts/kratos/gen/grpc/health/v1/health_pb.js";
-import { definitionOf } from "@kratos-ts/kratos/transport/grpc";
+import { HealthCheckResponse_ServingStatus as ServingStatus } from "@kratos-ts/kratos/gen/grpc/health/v1/health_pb.js";
 import { type RunningApp, startApp } from "./support/app.js";
+import { check, type HealthClient, healthClient } from "./support/health.js";
 import { proxyDatabase, type TcpProxy } from "./support/proxy.js";
-
-interface HealthClient {
-  check(req: HealthCheckRequest, cb: (err: ServiceError | null, res?: HealthCheckResponse) => void): unknown;
-  close(): void;
-}
-
-function healthClient(address: string): HealthClient {
-  const Client = makeGenericClientConstructor(definitionOf(Health), "Health");
-  return new Client(address, credentials.createInsecure()) as unknown as HealthClient;
-}
-
-const check = (client: HealthClient, service: string) =>
-  new Promise<ServingStatus | undefined>((resolve, reject) =>
-    client.check(create(HealthCheckRequestSchema, { service }), (err, res) => (err ? reject(err) : resolve(res?.status))),
-  );
 
 async function get(url: string) {
   const res = await fetch(url);
