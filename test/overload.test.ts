@@ -46,7 +46,7 @@ function runLoad(kind: "http" | "grpc", port: number, args: string[]): Promise<L
   });
 }
 
-const openLoop = (rate: number, seconds: number) => ["-rate", String(Math.round(rate)), "-warmup", "2s", "-duration", `${seconds}s`];
+const openLoop = (rate: number, seconds: number, warmup: number) => ["-rate", String(Math.round(rate)), "-warmup", `${warmup}s`, "-duration", `${seconds}s`];
 const closedLoop = (workers: number, seconds: number) => ["-workers", String(workers), "-warmup", "1s", "-duration", `${seconds}s`];
 
 /** probeHealth asks /healthz, /readyz, /metrics and gRPC health every 100 ms until stopped, and returns every answer that was not a success. */
@@ -116,15 +116,16 @@ describe("overload: open-loop load at twice what the service sustains", { skip: 
       };
 
       // Both warm up first, so that neither is measured while its code is still being compiled.
-      await runLoad(kind, port(unlimited), closedLoop(32, 2));
-      account(await runLoad(kind, port(limited), closedLoop(32, 2)));
-      const unloaded = await runLoad(kind, port(limited), openLoop(200, 3));
+      await runLoad(kind, port(unlimited), closedLoop(32, 1));
+      account(await runLoad(kind, port(limited), closedLoop(32, 1)));
+      const unloaded = await runLoad(kind, port(limited), openLoop(200, 2, 1));
       account(unloaded);
       const rounds: Array<{ capacity: number; over: Load; health: { probes: number; failures: string[] } }> = [];
       for (let r = 0; r < ROUNDS; r++) {
         const capacity = (await runLoad(kind, port(unlimited), closedLoop(32, 2))).okPerSecond;
         const stopProbing = probeHealth(limited.ports);
-        const over = await runLoad(kind, port(limited), openLoop(2 * capacity, 3));
+        // Two seconds of it before the measured two: the limiter first has to see the load rise.
+        const over = await runLoad(kind, port(limited), openLoop(2 * capacity, 2, 2));
         const health = await stopProbing();
         account(over);
         rounds.push({ capacity, over, health });
