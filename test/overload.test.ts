@@ -101,7 +101,7 @@ describe("overload: open-loop load at twice what the service sustains", { skip: 
   });
 
   for (const kind of ["http", "grpc"] as const) {
-    it(`${kind}: sheds the excess fast with RATELIMIT, serves what it accepts within 3x its unloaded p99 at 0.9x its unloaded maximum, and never sheds health or metrics`, {
+    it(`${kind}: sheds the excess with RATELIMIT and fails nothing else, never sheds health or metrics, counts and reports every shed, and reports its figures against the goals`, {
       timeout: 180_000,
     }, async (t) => {
       const limited = await start(join(dir, `${kind}-limited`), {});

@@ -130,15 +130,16 @@ function secondsHistogram(bounds: number[], all: Map<string, Series>) {
  */
 export function countShed(opts: Registry | MetricsOptions): (kind: string, operation: string) => void {
   const { series } = instruments("registry" in opts ? opts : { registry: opts });
-  return (kind, operation) => {
-    const s = series(kind, operation);
-    const a = s.answered.get(SHED_KEY);
-    if (a) a.n++;
-    else s.answered.set(SHED_KEY, { code: ErrLimitExceed.code, reason: ErrLimitExceed.reason, n: 1 });
-  };
+  return (kind, operation) => countAnswer(series(kind, operation), ErrLimitExceed.code, ErrLimitExceed.reason);
 }
 
-const SHED_KEY = `${ErrLimitExceed.code} ${ErrLimitExceed.reason}`;
+/** countAnswer counts one request of s answered with an error of code and reason. */
+function countAnswer(s: Series, code: number, reason: string): void {
+  const key = `${code} ${reason}`;
+  const a = s.answered.get(key);
+  if (a) a.n++;
+  else s.answered.set(key, { code, reason, n: 1 });
+}
 
 /**
  * metrics counts every request by kind, operation, code and reason (200 and "" on success, else the code and
@@ -173,10 +174,7 @@ export function metrics(opts: Registry | MetricsOptions): Middleware {
         (err: unknown) => {
           // Counted as the client is answered: a handler's bug is the 500 UNKNOWN recovery makes of it.
           const { code, reason } = answerOf(err);
-          const key = `${code} ${reason}`;
-          const a = s.answered.get(key);
-          if (a) a.n++;
-          else s.answered.set(key, { code, reason, n: 1 });
+          countAnswer(s, code, reason);
           s.inFlight--;
           observe(s, (performance.now() - start) / 1000);
           throw err;

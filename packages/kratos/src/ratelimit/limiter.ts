@@ -36,7 +36,7 @@ const SHED_WEIGHT = 0.1;
  * in the kernel, where no count sees them, so this limiter bounds how long they wait instead, as CoDel does.
  * The requests one turn of the loop reads arrived during the turn before, so while the loop is loaded a turn
  * serves what fits in maxTurn and sheds the rest at once: a served request waits about two turns at most, and
- * a shed one costs a twentieth of a served one, so the loop keeps serving at nearly its full rate. What fits
+ * a shed one costs far less than a served one (over HTTP a twentieth), so the loop keeps serving. What fits
  * is judged both by the time the turn has run and by the cost per request of the turns before, as HTTP/2
  * reads many calls at once, each of whose work comes later in the turn.
  *

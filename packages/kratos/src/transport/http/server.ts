@@ -45,7 +45,7 @@ export interface HTTPServerOptions {
   maxHeaderBytes?: number;
   /** Sheds requests as they arrive, before they are read or routed; routes added by handle(), such as /healthz, never are. */
   limiter?: Limiter;
-  /** Hears of each shed request, by its operation (its path when no route matches), to count it: no access line is written for it. */
+  /** Hears of each shed request, by its operation ("" when no route matches: a path is no label for a metric), to count it: no access line is written for it. */
   onShed?: (operation: string) => void;
 }
 
@@ -209,22 +209,17 @@ export class HTTPServer implements Server {
 
   /** shed answers a request the limiter refused with ErrLimitExceed, unless a route added by handle() serves it: false then. */
   private shed(req: IncomingMessage, res: Response): boolean {
-    const url = req.url ?? "/";
-    const q = url.indexOf("?");
-    const path = q < 0 ? url : url.slice(0, q);
+    const { path } = splitTarget(req.url ?? "/");
     const found = this.table.find(req.method ?? "GET", path);
     if (found?.value.plain) return false;
-    this.opts.onShed?.(found ? found.value.operation : path);
+    this.opts.onShed?.(found ? found.value.operation : "");
     this.send(res, 429, JSON_TYPE, SHED_BODY);
     return true;
   }
 
   /** dispatch answers every request: it cleans the path, finds the route and serves it, or says why not. */
   private dispatch(req: Request, res: Response): void {
-    const url = req.url;
-    const q = url.indexOf("?");
-    const path = q < 0 ? url : url.slice(0, q);
-    const search = q < 0 ? "" : url.slice(q);
+    const { path, search } = splitTarget(req.url);
     const clean = cleanPath(path);
     if (clean !== path) {
       this.redirect(res, clean + search);
@@ -389,6 +384,12 @@ export class HTTPServer implements Server {
   private closeIfStopping(res: Response): void {
     if (this.stopping) res.setHeader("Connection", "close");
   }
+}
+
+/** splitTarget splits a request target into its path and its search, "?" included. */
+function splitTarget(url: string): { path: string; search: string } {
+  const q = url.indexOf("?");
+  return q < 0 ? { path: url, search: "" } : { path: url.slice(0, q), search: url.slice(q) };
 }
 
 function requestHeader(req: Request): Header {
