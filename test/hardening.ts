@@ -11,6 +11,7 @@ const SUITES = [
   "test/grpc-connections.test.js",
   "test/slowloris.test.js",
   "test/overload.test.js",
+  "test/shed.test.js",
   "test/drain.test.js",
   "test/drain-process.test.js",
   "test/process.test.js",
