@@ -1,4 +1,5 @@
 import "reflect-metadata";
+import { canCompareProcesses, compareProcesses, QUIET_ENV } from "./budget.js";
 import { benchLog } from "./log.js";
 import { benchMiddleware } from "./middleware.js";
 import { benchService, QUIET, SERVICE_CALLS } from "./service.js";
@@ -40,4 +41,20 @@ for (const [kind, c, a] of [
   console.log(
     `  ${kind}  ${fmt(c.observed)} req/s   ratio in wall time ${c.wallRatio.toFixed(2)}   in CPU time ${c.cpuRatio.toFixed(2)} (quartiles of rounds ${q1.toFixed(2)}, ${q3.toFixed(2)})   quiet against quiet ${a.cpuRatio.toFixed(2)}`,
   );
+}
+
+const processRounds = Number(process.env.BENCH_PROCESS_ROUNDS ?? 8);
+if (!canCompareProcesses) {
+  console.log("notice: loadgen is not built (make tools, on a machine with Go): the service's processes are not compared");
+} else {
+  console.log("the helloworld service as outside clients see it: two real processes, as it runs by default and with all three off,");
+  console.log(`on core 0, loaded in turn by loadgen from core 1 (32 clients, closed loop); ${processRounds} rounds of quiet, observed,`);
+  console.log("observed, quiet, 1 s each; medians of the rounds' ratios (budget: at least 0.90), then quiet against quiet:");
+  for (const kind of ["http", "grpc"] as const) {
+    const c = await compareProcesses(kind, processRounds, {}, QUIET_ENV);
+    const aa = await compareProcesses(kind, processRounds, QUIET_ENV, QUIET_ENV);
+    console.log(
+      `  ${kind === "http" ? "HTTP" : "gRPC"}  ${fmt(c.a)} req/s   ratio ${c.ratio.toFixed(2)} (quartiles of rounds ${c.quartiles[0].toFixed(2)}, ${c.quartiles[1].toFixed(2)})   quiet against quiet ${aa.ratio.toFixed(2)}`,
+    );
+  }
 }

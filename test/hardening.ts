@@ -37,6 +37,7 @@ interface Row {
   test: string;
   figures: string[];
   result: "pass" | "FAIL" | "skip";
+  seconds: number;
 }
 
 // Alone here, the overload suite measures three rounds; beside other suites under make test, one.
@@ -48,7 +49,13 @@ const rows: Row[] = [];
 const start = performance.now();
 
 for await (const event of run({ files, concurrency: 1 })) {
-  const data = event.data as { name?: string; file?: string; message?: string; skip?: unknown; details?: { type?: string; error?: { message?: string } } };
+  const data = event.data as {
+    name?: string;
+    file?: string;
+    message?: string;
+    skip?: unknown;
+    details?: { type?: string; duration_ms?: number; error?: { message?: string } };
+  };
   if (!data.file) continue;
   const suite = basename(data.file).replace(/\.test\.[jt]s$/, "");
   // A test's t.diagnostic lines are reported just after it passes or fails.
@@ -60,13 +67,14 @@ for await (const event of run({ files, concurrency: 1 })) {
     test: data.name ?? "",
     figures: failure ? [failure] : [],
     result: event.type === "test:fail" ? "FAIL" : data.skip ? "skip" : "pass",
+    seconds: (data.details?.duration_ms ?? 0) / 1000,
   });
 }
 
 const cell = (text: string) => text.replaceAll("|", "\\|").replaceAll("\n", " ");
-console.log("| suite | test | figure | result |");
-console.log("|---|---|---|---|");
-for (const r of rows) console.log(`| ${r.suite} | ${cell(r.test)} | ${cell(r.figures.join("; ")) || "–"} | ${r.result} |`);
+console.log("| suite | test | figure | result | s |");
+console.log("|---|---|---|---|---|");
+for (const r of rows) console.log(`| ${r.suite} | ${cell(r.test)} | ${cell(r.figures.join("; ")) || "–"} | ${r.result} | ${r.seconds.toFixed(1)} |`);
 const failed = rows.filter((r) => r.result === "FAIL").length;
 console.log(`\n${rows.length} tests, ${failed} failed, in ${((performance.now() - start) / 1000).toFixed(0)} s`);
 process.exitCode = failed > 0 || rows.length === 0 ? 1 : 0;

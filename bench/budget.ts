@@ -1,0 +1,63 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { closedLoop, loadgen, runLoad } from "../test/support/loadgen.js";
+import { type PinnedService, pinToClientCore, startPinned } from "../test/support/pinned.js";
+import { median, quantile } from "./stats.js";
+
+/** The service with access log, tracing and metrics off, by the environment that overrides its config. */
+export const QUIET_ENV = { HELLOWORLD_LOG_ACCESS: "false", HELLOWORLD_TRACE_ENABLED: "false", HELLOWORLD_SERVER_HTTP_METRICS_PATH: "" };
+
+/** The paired ratios of one comparison: medians and quartiles of the rounds' a/b. */
+export interface ProcessComparison {
+  a: number;
+  ratio: number;
+  quartiles: [number, number];
+}
+
+/**
+ * compareProcesses measures two real service processes, a (env a) against b (env b), as an outside client sees
+ * them: both pinned to core 0 and loaded in turn by loadgen from core 1, 32 clients, closed loop, one second at
+ * a time, in the order b, a, a, b each round, so a drift of the machine within a round cancels out. Each
+ * process writes its lines to a file, and this one moves to core 1. Every answer is checked by loadgen; any that is
+ * not a success fails it.
+ */
+export async function compareProcesses(
+  kind: "http" | "grpc",
+  rounds: number,
+  a: Record<string, string>,
+  b: Record<string, string>,
+): Promise<ProcessComparison> {
+  pinToClientCore();
+  const dir = mkdtempSync(join(tmpdir(), "bench-budget-"));
+  // 32 clients keep it saturated, which the limiter would rightly shed: this measures what a request costs.
+  const off = { HELLOWORLD_SERVER_RATELIMIT_ENABLED: "false" };
+  const [pa, pb] = [await startPinned(join(dir, "a"), { ...off, ...a }), await startPinned(join(dir, "b"), { ...off, ...b })];
+  try {
+    const rate = async (p: PinnedService, seconds = 1) => {
+      const load = await runLoad(kind, kind === "http" ? p.ports.http : p.ports.grpc, ["-name", "bench", ...closedLoop(32, seconds, 0.3)]);
+      const failed = Object.keys(load.counts).filter((k) => k !== "ok");
+      if (failed.length > 0) throw new Error(`${kind}: answers that were not a success: ${JSON.stringify(load.counts)}`);
+      return load.okPerSecond;
+    };
+    // Warm both up, so that neither is measured while its code is still being compiled.
+    for (const p of [pa, pb, pa, pb]) await rate(p, 2);
+    const ratios: number[] = [];
+    const rates: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      const b1 = await rate(pb);
+      const a1 = await rate(pa);
+      const a2 = await rate(pa);
+      const b2 = await rate(pb);
+      ratios.push((a1 + a2) / (b1 + b2));
+      rates.push((a1 + a2) / 2);
+    }
+    return { a: median(rates), ratio: median(ratios), quartiles: [quantile(ratios, 0.25), quantile(ratios, 0.75)] };
+  } finally {
+    await Promise.all([pa.stop(), pb.stop()]);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Whether compareProcesses can run here: loadgen is built (make tools, on a machine with Go). */
+export const canCompareProcesses = loadgen !== undefined;

@@ -1,0 +1,85 @@
+import { execFileSync, spawn } from "node:child_process";
+import { mkdirSync, openSync, readFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { availableParallelism } from "node:os";
+import { join } from "node:path";
+import type { ChildLine } from "./process.js";
+import { repoRoot } from "./repo.js";
+import { findTool } from "./tools.js";
+
+/** Whether this machine can give the service core 0 and its clients core 1: two cores and taskset. */
+export const pinned = availableParallelism() >= 2 && findTool("taskset", { onPath: true }) !== undefined;
+
+/** pinToClientCore moves this process (every thread of it) to core 1, off the service's core, where the machine can pin. */
+export function pinToClientCore(): void {
+  if (pinned) execFileSync("taskset", ["-a", "-p", "-c", "1", String(process.pid)], { stdio: "ignore" });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+    s.on("error", reject);
+  });
+}
+
+/** A service process of startPinned. */
+export interface PinnedService {
+  ports: { http: number; grpc: number };
+  /** The JSON lines the service has written so far. */
+  lines(): ChildLine[];
+  /** Sends SIGTERM and waits for the exit. */
+  stop(): Promise<void>;
+}
+
+/**
+ * startPinned runs the built service from configs/ on core 0, on free loopback ports, with a file database in dir,
+ * and its lines written to dir/out.log, as a log shipper would read them: a load test's own process, reading
+ * them from a pipe as they come, would take CPU from the load generator. It resolves once /readyz answers 200.
+ */
+export async function startPinned(dir: string, env: Record<string, string>): Promise<PinnedService> {
+  mkdirSync(dir, { recursive: true });
+  const [http, grpc] = [await freePort(), await freePort()];
+  const log = join(dir, "out.log");
+  const argv = ["--enable-source-maps", join(repoRoot(), "dist/cmd/helloworld/main.js"), "-conf", join(repoRoot(), "configs")];
+  const child = spawn(pinned ? "taskset" : process.execPath, pinned ? ["-a", "-c", "0", process.execPath, ...argv] : argv, {
+    cwd: repoRoot(),
+    stdio: ["ignore", openSync(log, "w"), "inherit"],
+    env: {
+      ...process.env,
+      MALLOC_ARENA_MAX: "2",
+      HELLOWORLD_SERVER_HTTP_ADDR: `127.0.0.1:${http}`,
+      HELLOWORLD_SERVER_GRPC_ADDR: `127.0.0.1:${grpc}`,
+      HELLOWORLD_LOG_FORMAT: "json",
+      HELLOWORLD_DATA_DATABASE_SOURCE: join(dir, "helloworld.db"),
+      ...env,
+    },
+  });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  for (let i = 0; ; i++) {
+    const ready = await fetch(`http://127.0.0.1:${http}/readyz`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
+    if (ready) break;
+    if (i >= 100 || child.exitCode !== null) {
+      child.kill("SIGKILL");
+      throw new Error(`the service did not become ready in 10 s: ${readFileSync(log, "utf8").slice(-2000)}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    ports: { http, grpc },
+    lines: () =>
+      readFileSync(log, "utf8")
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as ChildLine),
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+      await exited;
+    },
+  };
+}
