@@ -20,7 +20,10 @@ const ROUNDS = 4;
 
 interface Probe {
   rss: number;
+  rssAnon: number;
+  rssFile: number;
   heapUsed: number;
+  heapTotal: number;
   external: number;
 }
 
@@ -121,7 +124,7 @@ describe("bounded memory: requests at every limit leave the real binary's memory
     const last = rounds.at(-1) as Probe;
     const highWater = Math.max(...rounds.slice(0, -1).map((r) => r.rss));
     t.diagnostic(
-      `memory: RSS ${mib(fresh.rss)} MiB fresh, then ${rounds.map((r) => mib(r.rss)).join(", ")} MiB after each 10,000 requests (last round ${mib(last.rss - highWater)} MiB over the high-water mark); heap used ${mib(fresh.heapUsed)} -> ${mib(last.heapUsed)} MiB`,
+      `memory: RSS ${mib(fresh.rss)} MiB fresh, then ${rounds.map((r) => mib(r.rss)).join(", ")} MiB after each 10,000 requests (last round ${mib(last.rss - highWater)} MiB over the high-water mark); heap used ${mib(fresh.heapUsed)} -> ${mib(last.heapUsed)} MiB, heap total ${mib(fresh.heapTotal)} -> ${rounds.map((r) => mib(r.heapTotal)).join(", ")} MiB, external ${mib(fresh.external)} -> ${mib(last.external)} MiB, anonymous RSS ${mib(fresh.rssAnon)} -> ${rounds.map((r) => mib(r.rssAnon)).join(", ")} MiB, file-backed RSS ${mib(fresh.rssFile)} -> ${rounds.map((r) => mib(r.rssFile)).join(", ")} MiB`,
     );
     assert.ok(last.rss - highWater <= RSS_BUDGET, `RSS rose ${mib(last.rss - highWater)} MiB over the rounds before, over the ${mib(RSS_BUDGET)} MiB budget`);
     assert.ok(last.heapUsed - fresh.heapUsed <= 10 * MiB, `the JavaScript heap grew ${mib(last.heapUsed - fresh.heapUsed)} MiB`);
