@@ -95,13 +95,13 @@ describe("overload: open-loop load at twice what the service sustains", { skip: 
       account(unloaded);
       // Each overload window sits between two measures of the maximum, and is compared with their mean: the
       // machine's speed drifts by tens of per cent over a run, and this pairs each window with its own moment.
-      const maximum = async () => (await runLoad(kind, port(unlimited), closedLoop(32, 2))).okPerSecond;
+      const maximum = async () => (await runLoad(kind, port(unlimited), closedLoop(32, 2, 0.5))).okPerSecond;
       const rounds: Array<{ capacity: number; over: Load; health: { probes: number; failures: string[] } }> = [];
       let before = await maximum();
       for (let r = 0; r < ROUNDS; r++) {
         const stopProbing = probeHealth(limited.ports);
-        // Two seconds of it before the measured two: the limiter first has to see the load rise.
-        const over = await runLoad(kind, port(limited), openLoop(2 * before, 2, 2));
+        // A second of it before the measured two: the limiter sees the load rise within a few tenths of one.
+        const over = await runLoad(kind, port(limited), openLoop(2 * before, 2, 1));
         const health = await stopProbing();
         account(over);
         const after = await maximum();
