@@ -23,12 +23,20 @@ COPY --from=builder /src/node_modules ./node_modules
 COPY --from=builder /src/packages/kratos/package.json ./packages/kratos/
 COPY --from=builder /src/packages/kratos/dist ./packages/kratos/dist
 COPY --from=builder /src/dist ./dist
-COPY configs ./configs
-# The service keeps its SQLite file in data/ below the working directory, as the node user.
+# The default config, as kratos-layout places it: a directory mounted at /data/conf replaces it whole.
+COPY configs /data/conf
+# The service keeps its SQLite file in data/ below the working directory (data.database.source), as the node
+# user, on a volume, so that it outlives the container.
 RUN mkdir -p /app/data && chown node:node /app/data
+VOLUME /app/data
 EXPOSE 8000 9000
 USER node
 # The node user can write a database in data/ with the engine the service uses on this node.
 RUN node --input-type=module -e 'import { openSqlite } from "/app/dist/internal/data/sqlite.js"; const db = openSqlite("data/build-check.db"); db.exec("create table t (x)"); db.close()' \
  && rm data/build-check.db
-CMD ["node", "--enable-source-maps", "dist/cmd/helloworld/main.js", "-conf", "configs"]
+# Ready means serving with the database answering (GET /readyz); node's own fetch asks, as the image has no curl.
+HEALTHCHECK --interval=10s --timeout=3s --start-period=15s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:8000/readyz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+# node runs as PID 1 (the exec form, through the base image's entrypoint), so SIGTERM from docker stop reaches the
+# service's own handler, which drains and exits 0.
+CMD ["node", "--enable-source-maps", "dist/cmd/helloworld/main.js", "-conf", "/data/conf"]
