@@ -68,6 +68,13 @@ $(LOADGEN): $(wildcard test/loadgen/*.go) test/loadgen/go.mod test/loadgen/go.su
 	@echo "building loadgen into .tools/bin"
 	cd test/loadgen && go build -mod=readonly -trimpath -buildvcs=false -o $(CURDIR)/$@ .
 
+KUBECHECK := .tools/bin/kubecheck
+
+# the strict decoder of the Kubernetes manifests test (the real k8s.io/api types), built from test/kubecheck
+$(KUBECHECK): $(wildcard test/kubecheck/*.go) test/kubecheck/go.mod test/kubecheck/go.sum
+	@echo "building kubecheck into .tools/bin"
+	cd test/kubecheck && go build -mod=readonly -trimpath -buildvcs=false -o $(CURDIR)/$@ .
+
 .PHONY: migrate
 # install, build and bring the database that configs/ names up to date, then exit
 migrate: build
@@ -81,8 +88,8 @@ tools:
 	  echo "installing grpcurl $(GRPCURL_VERSION) into .tools/bin"; \
 	  GOBIN=$(CURDIR)/.tools/bin go install github.com/fullstorydev/grpcurl/cmd/grpcurl@$(GRPCURL_VERSION); \
 	else echo "notice: no Go on this machine; the grpcurl end-to-end test will be skipped"; fi
-	@if command -v go >/dev/null; then $(MAKE) -s --no-print-directory $(KRATOS_CLIENT) $(PROM_PARSE) $(LOADGEN); \
-	else echo "notice: no Go on this machine; the Kratos Go client, Prometheus parser and overload tests will be skipped"; fi
+	@if command -v go >/dev/null; then $(MAKE) -s --no-print-directory $(KRATOS_CLIENT) $(PROM_PARSE) $(LOADGEN) $(KUBECHECK); \
+	else echo "notice: no Go on this machine; the Kratos Go client, Prometheus parser, overload and Kubernetes manifest tests will be skipped"; fi
 
 .PHONY: lint
 # lint and check the formatting of the tree with Biome; make fmt fixes what it can
