@@ -138,6 +138,19 @@ node24:
 test-node24: build tools node24
 	PATH="$(NODE24_BIN):$$PATH" EXPECT_NODE_VERSION=$(NODE24_VERSION) $(call run-tests,$(NODE24_BIN)/node)
 
+DOCKER ?= docker
+IMAGE ?= helloworld-ts:latest
+
+.PHONY: docker
+# build the image with docker (DOCKER=podman make docker with podman)
+docker:
+	$(DOCKER) build -t $(IMAGE) .
+
+.PHONY: docker-test
+# build the image and check it from outside: the HTTP body, gRPC by reflection, HEALTHCHECK, data kept across a restart, a graceful stop
+docker-test: tools
+	$(if $(filter command line environment,$(origin DOCKER)),DOCKER=$(DOCKER)) bash test/image/check.sh
+
 .PHONY: databases
 # as root: install, start and set up the test PostgreSQL and MariaDB (.ci/databases.sh); eval "$(make -s databases)"
 databases:
