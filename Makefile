@@ -144,7 +144,7 @@ IMAGE ?= helloworld-ts:latest
 .PHONY: docker
 # build the image with docker (DOCKER=podman make docker with podman)
 docker:
-	$(DOCKER) build -t $(IMAGE) .
+	$(DOCKER) build $(if $(findstring podman,$(DOCKER)),--format docker) -t $(IMAGE) .
 
 .PHONY: docker-test
 # build the image and check it from outside: the HTTP body, gRPC by reflection, HEALTHCHECK, data kept across a restart, a graceful stop
