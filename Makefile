@@ -157,8 +157,8 @@ databases:
 	@bash .ci/databases.sh
 
 .PHONY: bench
-# measure the framework against bare express and bare grpc-js
-bench: build
+# measure the framework against bare express and bare grpc-js, and what observing costs the service
+bench: build tools
 	node dist/bench/run.js
 
 .PHONY: help

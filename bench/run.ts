@@ -47,7 +47,7 @@ const processRounds = Number(process.env.BENCH_PROCESS_ROUNDS ?? 8);
 if (!canCompareProcesses) {
   console.log("notice: loadgen is not built (make tools, on a machine with Go): the service's processes are not compared");
 } else {
-  console.log("the helloworld service as outside clients see it: two real processes, as it runs by default and with all three off,");
+  console.log("the helloworld service as outside clients see it: two real processes (limiter off), as it runs by default and with all three off,");
   console.log(`on core 0, loaded in turn by loadgen from core 1 (32 clients, closed loop); ${processRounds} rounds of quiet, observed,`);
   console.log("observed, quiet, 1 s each; medians of the rounds' ratios (budget: at least 0.90), then quiet against quiet:");
   for (const kind of ["http", "grpc"] as const) {

@@ -97,23 +97,23 @@ describe("overload: open-loop load at twice what the service sustains", { skip: 
       // machine's speed drifts by tens of per cent over a run, and this pairs each window with its own moment.
       const maximum = async () => (await runLoad(kind, port(unlimited), closedLoop(32, 2, 0.5))).okPerSecond;
       const rounds: Array<{ capacity: number; over: Load; health: { probes: number; failures: string[] } }> = [];
-      let before = await maximum();
+      let maxBefore = await maximum();
       for (let r = 0; r < ROUNDS; r++) {
         const stopProbing = probeHealth(limited.ports);
         // Two seconds of it before the measured two: the backlog that built while the limiter saw the load rise is gone.
-        const over = await runLoad(kind, port(limited), openLoop(2 * before, 2, 2));
+        const over = await runLoad(kind, port(limited), openLoop(2 * maxBefore, 2, 2));
         const health = await stopProbing();
         account(over);
-        const after = await maximum();
-        const capacity = (before + after) / 2;
+        const maxAfter = await maximum();
+        const capacity = (maxBefore + maxAfter) / 2;
         rounds.push({ capacity, over, health });
         t.diagnostic(
-          `${kind} round ${r + 1}: unloaded max ${before.toFixed(0)}/s before, ${after.toFixed(0)}/s after; offered ${(2 * before).toFixed(0)}/s: served ${over.okPerSecond.toFixed(0)}/s ` +
+          `${kind} round ${r + 1}: unloaded max ${maxBefore.toFixed(0)}/s before, ${maxAfter.toFixed(0)}/s after; offered ${(2 * maxBefore).toFixed(0)}/s: served ${over.okPerSecond.toFixed(0)}/s ` +
             `(${(over.okPerSecond / capacity).toFixed(2)}x their mean), shed ${over.counts.shed ?? 0}, served p99 ${over.okP99.toFixed(1)} ms ` +
             `(${(over.okP99 / unloaded.okP99).toFixed(2)}x of ${unloaded.okP99.toFixed(1)} ms unloaded), shed p99 ${over.shedP99?.toFixed(1)} ms, ` +
             `slowest ${Math.max(over.okMax, over.shedMax ?? 0).toFixed(0)} ms; health probes ${health.probes}, failed ${health.failures.length}`,
         );
-        before = after;
+        maxBefore = maxAfter;
       }
 
       for (const { over, health } of rounds) {
