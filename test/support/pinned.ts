@@ -1,9 +1,10 @@
 import { execFileSync, spawn } from "node:child_process";
-import { mkdirSync, openSync, readFileSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readFileSync, readSync } from "node:fs";
 import { createServer } from "node:net";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
-import type { ChildLine } from "./process.js";
+import { StringDecoder } from "node:string_decoder";
+import { type ChildLine, childEnv } from "./process.js";
 import { repoRoot } from "./repo.js";
 import { findTool } from "./tools.js";
 
@@ -47,15 +48,14 @@ export async function startPinned(dir: string, env: Record<string, string>): Pro
   const child = spawn(pinned ? "taskset" : process.execPath, pinned ? ["-a", "-c", "0", process.execPath, ...argv] : argv, {
     cwd: repoRoot(),
     stdio: ["ignore", openSync(log, "w"), "inherit"],
-    env: {
-      ...process.env,
+    env: childEnv({
       MALLOC_ARENA_MAX: "2",
       HELLOWORLD_SERVER_HTTP_ADDR: `127.0.0.1:${http}`,
       HELLOWORLD_SERVER_GRPC_ADDR: `127.0.0.1:${grpc}`,
       HELLOWORLD_LOG_FORMAT: "json",
       HELLOWORLD_DATA_DATABASE_SOURCE: join(dir, "helloworld.db"),
       ...env,
-    },
+    }),
   });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   for (let i = 0; ; i++) {
@@ -70,13 +70,28 @@ export async function startPinned(dir: string, env: Record<string, string>): Pro
     }
     await new Promise((r) => setTimeout(r, 100));
   }
+  // The log holds tens of thousands of access lines after a load: each call reads and parses only what came since the last.
+  const lines: ChildLine[] = [];
+  let read = 0;
+  let partial = "";
+  const decoder = new StringDecoder("utf8");
   return {
     ports: { http, grpc },
-    lines: () =>
-      readFileSync(log, "utf8")
-        .split("\n")
-        .filter(Boolean)
-        .map((l) => JSON.parse(l) as ChildLine),
+    lines: () => {
+      const fd = openSync(log, "r");
+      try {
+        const chunk = Buffer.alloc(1 << 20);
+        for (let n = readSync(fd, chunk, 0, chunk.length, read); n > 0; n = readSync(fd, chunk, 0, chunk.length, read)) {
+          read += n;
+          const parts = (partial + decoder.write(chunk.subarray(0, n))).split("\n");
+          partial = parts.pop() as string;
+          for (const text of parts) if (text) lines.push(JSON.parse(text) as ChildLine);
+        }
+      } finally {
+        closeSync(fd);
+      }
+      return lines;
+    },
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
       await exited;
