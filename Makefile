@@ -151,6 +151,11 @@ docker:
 docker-test: tools
 	$(if $(filter command line environment,$(origin DOCKER)),DOCKER=$(DOCKER)) bash test/image/check.sh
 
+.PHONY: compose-test
+# run compose.yaml for real: PostgreSQL, migrate once, two replicas sharing data, a graceful stop (test/compose/check.sh)
+compose-test: tools
+	$(if $(filter command line environment,$(origin DOCKER)),DOCKER=$(DOCKER)) bash test/compose/check.sh
+
 .PHONY: databases
 # as root: install, start and set up the test PostgreSQL and MariaDB (.ci/databases.sh); eval "$(make -s databases)"
 databases:

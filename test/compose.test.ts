@@ -1,5 +1,5 @@
-// compose.yaml, checked against the service it runs: no registry here serves the postgres image, so it is not
-// run; instead each part a replica depends on is checked, and every HELLOWORLD_* variable it sets is read by the
+// compose.yaml, checked against the service it runs (test/compose/check.sh runs it for real, where containers
+// can run): each part a replica depends on is checked, and every HELLOWORLD_* variable it sets is read by the
 // service's own config loader, with the image's config, so a key the service does not know fails here.
 import "reflect-metadata";
 import assert from "node:assert/strict";
@@ -29,7 +29,7 @@ const { services } = compose;
 const replicas = ["helloworld-1", "helloworld-2"];
 
 /** interpolate resolves ${NAME:-default} as compose does when NAME is unset. */
-const interpolate = (value: string) => value.replace(/\$\{[A-Z_]+:-([^}]*)\}/g, "$1");
+const interpolate = (value: string) => value.replace(/\$\{[A-Z0-9_]+:-([^}]*)\}/g, "$1");
 
 /** The service's config as a replica runs it: the image's config (configs/, at /data/conf) and the replica's environment. */
 function replicaConfig(name: string): Bootstrap {
@@ -41,7 +41,8 @@ describe("compose.yaml", () => {
   it("has PostgreSQL, a one-shot migrate and two replicas of the service's image, and nothing else", () => {
     assert.deepEqual(Object.keys(services).sort(), ["helloworld-1", "helloworld-2", "migrate", "postgres"]);
     assert.equal(services.migrate?.build, ".");
-    for (const name of ["migrate", ...replicas]) assert.equal(services[name]?.image, "helloworld-ts:latest", name);
+    assert.equal(interpolate(services.postgres?.image ?? ""), "postgres:16-bookworm");
+    for (const name of ["migrate", ...replicas]) assert.equal(interpolate(services[name]?.image ?? ""), "helloworld-ts:latest", name);
     assert.deepEqual(Object.keys(compose.volumes), ["postgres-data"]);
   });
 
@@ -50,7 +51,7 @@ describe("compose.yaml", () => {
     const port = (addr: string) => addr.split(":").pop();
     assert.deepEqual([port(config.server.http.addr), port(config.server.grpc.addr)], ["8000", "9000"]);
     assert.deepEqual(
-      replicas.map((name) => services[name]?.ports),
+      replicas.map((name) => services[name]?.ports?.map(interpolate)),
       [
         ["127.0.0.1:8001:8000", "127.0.0.1:9001:9000"],
         ["127.0.0.1:8002:8000", "127.0.0.1:9002:9000"],
