@@ -166,6 +166,11 @@ databases:
 bench: build tools
 	node dist/bench/run.js
 
+.PHONY: bench-smoke
+# one short round of the service against bare express and bare grpc-js; fails only under 0.5x a baseline's throughput
+bench-smoke: build tools
+	node dist/bench/smoke.js
+
 .PHONY: help
 # show help
 help:

@@ -1,7 +1,12 @@
 import "reflect-metadata";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { repoRoot } from "../test/support/repo.js";
 import { canCompareProcesses, compareProcesses, QUIET_ENV } from "./budget.js";
+import { compareWithBaselines, describeProfile, FULL_PROFILE } from "./compare.js";
 import { benchLog } from "./log.js";
 import { benchMiddleware } from "./middleware.js";
+import { markdown } from "./report.js";
 import { benchService, QUIET, SERVICE_CALLS } from "./service.js";
 import { benchTransports } from "./transports.js";
 
@@ -57,4 +62,24 @@ if (!canCompareProcesses) {
       `  ${kind === "http" ? "HTTP" : "gRPC"}  ${fmt(c.a)} req/s   ratio ${c.ratio.toFixed(2)} (quartiles of rounds ${c.quartiles[0].toFixed(2)}, ${c.quartiles[1].toFixed(2)})   quiet against quiet ${aa.ratio.toFixed(2)}`,
     );
   }
+}
+
+if (!canCompareProcesses) {
+  console.log("notice: loadgen is not built (make tools, on a machine with Go): the service is not compared with the bare servers");
+} else {
+  const profile = {
+    ...FULL_PROFILE,
+    rounds: Number(process.env.BENCH_BASELINE_ROUNDS ?? FULL_PROFILE.rounds),
+  };
+  const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+  const dir = join(repoRoot(), "bench/results", stamp);
+  console.log(`the service against bare express, bare grpc-js and both in one process, each started fresh every round: ${describeProfile(profile)}`);
+  const rounds = await compareWithBaselines(["service", "express", "grpc", "both"], profile, join(dir, "runs"), (r) =>
+    console.log(`  round ${r + 1} of ${profile.rounds} done`),
+  );
+  const summary = markdown(rounds, describeProfile(profile));
+  writeFileSync(join(dir, "summary.md"), summary);
+  writeFileSync(join(dir, "rounds.json"), JSON.stringify(rounds, null, 2));
+  console.log(summary);
+  console.log(`written to ${join("bench/results", stamp)}`);
 }

@@ -10,6 +10,7 @@ export interface Load {
   counts: Record<string, number>;
   allCounts?: Record<string, number>;
   okPerSecond: number;
+  okP50: number;
   okP99: number;
   shedP99?: number;
   okMax: number;

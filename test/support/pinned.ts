@@ -16,7 +16,8 @@ export function pinToClientCore(): void {
   if (pinned) execFileSync("taskset", ["-a", "-p", "-c", "1", String(process.pid)], { stdio: "ignore" });
 }
 
-function freePort(): Promise<number> {
+/** freePort is a port free on 127.0.0.1 now, for a child process to listen on. */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer().listen(0, "127.0.0.1", () => {
       const { port } = s.address() as { port: number };
