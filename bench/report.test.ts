@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { Load } from "../test/support/loadgen.js";
+import { chartSVG } from "./chart.js";
 import { medianOf, pairedRatios, type Round, type TargetRun } from "./compare.js";
 import { goalRows, markdown } from "./report.js";
 
@@ -75,5 +76,17 @@ describe("bench report", () => {
     assert.match(md, /^\| bare express 5 \(res\.json\) \| 1,000 \| – \| 5\.0 \/ – \| 20\.0 \/ – \| 60 \| 120 \| – \|$/m);
     assert.match(md, /^\| HTTP req\/s vs bare express \| 1\.30× \(1\.25–1\.30\) \| ≥ 1\.30× \| yes \|$/m);
     assert.match(md, /^Answers not counted \(not a correct reply\): round 3, service: 5 shed\.$/m);
+  });
+
+  it("charts each goal as a bar at its median with a whisker from the least to the greatest round, green where met and red where not", () => {
+    const rows = goalRows(rounds.map((r) => ({ ...r, service: { ...(r.service as TargetRun), coldStartMs: 2000 } })));
+    const svg = chartSVG(rows, "a <test> chart");
+    assert.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+    assert.match(svg, /<text x="10" y="22" font-size="14" font-weight="bold">a &lt;test&gt; chart<\/text>/);
+    assert.equal(svg.match(/<rect x=/g)?.length, 7);
+    assert.equal(svg.match(/fill="#2e7d32"/g)?.length, 6);
+    assert.equal(svg.match(/fill="#c62828"/g)?.length, 1);
+    assert.match(svg, />1\.30× \(goal ≥ 1\.30×\)</);
+    assert.match(svg, />2\.86× \(goal ≤ 1\.20×\)</);
   });
 });

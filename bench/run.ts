@@ -3,10 +3,12 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { repoRoot } from "../test/support/repo.js";
 import { canCompareProcesses, compareProcesses, QUIET_ENV } from "./budget.js";
+import { chartSVG } from "./chart.js";
 import { compareWithBaselines, describeProfile, FULL_PROFILE } from "./compare.js";
 import { benchLog } from "./log.js";
 import { benchMiddleware } from "./middleware.js";
-import { markdown } from "./report.js";
+import { svgToPNG } from "./png.js";
+import { goalRows, markdown } from "./report.js";
 import { benchService, QUIET, SERVICE_CALLS } from "./service.js";
 import { benchTransports } from "./transports.js";
 
@@ -80,6 +82,9 @@ if (!canCompareProcesses) {
   const summary = markdown(rounds, describeProfile(profile));
   writeFileSync(join(dir, "summary.md"), summary);
   writeFileSync(join(dir, "rounds.json"), JSON.stringify(rounds, null, 2));
+  writeFileSync(join(dir, "chart.svg"), chartSVG(goalRows(rounds), `The service against the bare servers: medians of ${profile.rounds} rounds`));
+  const notPNG = svgToPNG(join(dir, "chart.svg"), join(dir, "chart.png"));
+  if (notPNG) console.log(`notice: ${notPNG}: the chart is written as chart.svg only`);
   console.log(summary);
   console.log(`written to ${join("bench/results", stamp)}`);
 }
