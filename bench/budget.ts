@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { closedLoop, loadgen, runLoad } from "../test/support/loadgen.js";
@@ -53,6 +53,57 @@ export async function compareProcesses(
       rates.push((a1 + a2) / 2);
     }
     return { a: median(rates), ratio: median(ratios), quartiles: [quantile(ratios, 0.25), quantile(ratios, 0.75)] };
+  } finally {
+    await Promise.all([pa.stop(), pb.stop()]);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The CPU time a process has used, user and system, in clock ticks (1/100 s on Linux). */
+function cpuTicks(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+/** The paired cost of one comparison at once: medians and quartiles of the rounds' CPU time per request, a over b. */
+export interface CostComparison {
+  costRatio: number;
+  quartiles: [number, number];
+}
+
+/**
+ * compareCosts measures what a request costs process a against process b in CPU time, both on core 0 and loaded at
+ * the same time, each by its own loadgen from core 1 (32 clients, closed loop), for seconds a round: whatever the
+ * machine's speed does during a round, it does to both. A cost ratio of c is a budget ratio of 1/c for a process
+ * that has the core to itself. CPU time comes from /proc, in 10 ms ticks: a round of 3 s reads to about 1 %.
+ */
+export async function compareCosts(
+  kind: "http" | "grpc",
+  rounds: number,
+  a: Record<string, string>,
+  b: Record<string, string>,
+  seconds = 3,
+): Promise<CostComparison> {
+  pinToClientCore();
+  const dir = mkdtempSync(join(tmpdir(), "bench-cost-"));
+  const off = { HELLOWORLD_SERVER_RATELIMIT_ENABLED: "false" };
+  const [pa, pb] = [await startPinned(join(dir, "a"), { ...off, ...a }), await startPinned(join(dir, "b"), { ...off, ...b })];
+  try {
+    const load = async (p: PinnedService, s: number) => {
+      const l = await runLoad(kind, kind === "http" ? p.ports.http : p.ports.grpc, ["-name", "bench", ...closedLoop(32, s, 0.3)]);
+      const failed = Object.keys(l.counts).filter((k) => k !== "ok");
+      if (failed.length > 0) throw new Error(`${kind}: answers that were not a success: ${JSON.stringify(l.counts)}`);
+      return l.okPerSecond * s;
+    };
+    await Promise.all([load(pa, 2), load(pb, 2)]);
+    const ratios: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      const [ta, tb] = [cpuTicks(pa.pid), cpuTicks(pb.pid)];
+      const [na, nb] = await Promise.all([load(pa, seconds), load(pb, seconds)]);
+      ratios.push((cpuTicks(pa.pid) - ta) / na / ((cpuTicks(pb.pid) - tb) / nb));
+    }
+    return { costRatio: median(ratios), quartiles: [quantile(ratios, 0.25), quantile(ratios, 0.75)] };
   } finally {
     await Promise.all([pa.stop(), pb.stop()]);
     rmSync(dir, { recursive: true, force: true });

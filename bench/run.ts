@@ -2,7 +2,7 @@ import "reflect-metadata";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { repoRoot } from "../test/support/repo.js";
-import { canCompareProcesses, compareProcesses, QUIET_ENV } from "./budget.js";
+import { canCompareProcesses, compareCosts, compareProcesses, QUIET_ENV } from "./budget.js";
 import { chartSVG } from "./chart.js";
 import { compareWithBaselines, describeProfile, FULL_PROFILE } from "./compare.js";
 import { benchLog } from "./log.js";
@@ -62,6 +62,15 @@ if (!canCompareProcesses) {
     const aa = await compareProcesses(kind, processRounds, QUIET_ENV, QUIET_ENV);
     console.log(
       `  ${kind === "http" ? "HTTP" : "gRPC"}  ${fmt(c.a)} req/s   ratio ${c.ratio.toFixed(2)} (quartiles of rounds ${c.quartiles[0].toFixed(2)}, ${c.quartiles[1].toFixed(2)})   quiet against quiet ${aa.ratio.toFixed(2)}`,
+    );
+  }
+  console.log("the same two processes loaded at once, each by its own loadgen, so a drift of the machine's speed hits both alike;");
+  console.log(`CPU time per request from /proc, ${processRounds} rounds of 3 s; the budget ratio is 1 / the cost ratio (budget: at least 0.90):`);
+  for (const kind of ["http", "grpc"] as const) {
+    const c = await compareCosts(kind, processRounds, {}, QUIET_ENV);
+    const aa = await compareCosts(kind, processRounds, QUIET_ENV, QUIET_ENV);
+    console.log(
+      `  ${kind === "http" ? "HTTP" : "gRPC"}  cost ratio ${c.costRatio.toFixed(3)} (quartiles of rounds ${c.quartiles[0].toFixed(3)}, ${c.quartiles[1].toFixed(3)}): budget ratio ${(1 / c.costRatio).toFixed(2)}   quiet against quiet ${aa.costRatio.toFixed(3)}`,
     );
   }
 }

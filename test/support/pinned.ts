@@ -30,6 +30,8 @@ export function freePort(): Promise<number> {
 /** A service process of startPinned. */
 export interface PinnedService {
   ports: { http: number; grpc: number };
+  /** The service's process id (taskset execs node, so it is node's). */
+  pid: number;
   /** The JSON lines the service has written so far. */
   lines(): ChildLine[];
   /** Sends SIGTERM and waits for the exit. */
@@ -78,6 +80,7 @@ export async function startPinned(dir: string, env: Record<string, string>): Pro
   const decoder = new StringDecoder("utf8");
   return {
     ports: { http, grpc },
+    pid: child.pid as number,
     lines: () => {
       const fd = openSync(log, "r");
       try {
