@@ -16,47 +16,54 @@ export interface ProcessComparison {
 }
 
 /**
- * compareProcesses measures two real service processes, a (env a) against b (env b), as an outside client sees
- * them: both pinned to core 0 and loaded in turn by loadgen from core 1, 32 clients, closed loop, one second at
- * a time, in the order b, a, a, b each round, so a drift of the machine within a round cancels out. Each
- * process writes its lines to a file, and this one moves to core 1. Every answer is checked by loadgen; any that is
- * not a success fails it.
+ * withPair starts the service twice, a (env a) and b (env b), both on core 0 with the limiter off, moves this process
+ * to core 1, runs measure on them, and stops them.
  */
-export async function compareProcesses(
-  kind: "http" | "grpc",
-  rounds: number,
-  a: Record<string, string>,
-  b: Record<string, string>,
-): Promise<ProcessComparison> {
+async function withPair<T>(a: Record<string, string>, b: Record<string, string>, measure: (pa: PinnedService, pb: PinnedService) => Promise<T>): Promise<T> {
   pinToClientCore();
   const dir = mkdtempSync(join(tmpdir(), "bench-budget-"));
   // 32 clients keep it saturated, which the limiter would rightly shed: this measures what a request costs.
   const off = { HELLOWORLD_SERVER_RATELIMIT_ENABLED: "false" };
   const [pa, pb] = [await startPinned(join(dir, "a"), { ...off, ...a }), await startPinned(join(dir, "b"), { ...off, ...b })];
   try {
-    const rate = async (p: PinnedService, seconds = 1) => {
-      const load = await runLoad(kind, kind === "http" ? p.ports.http : p.ports.grpc, ["-name", "bench", ...closedLoop(32, seconds, 0.3)]);
-      const failed = Object.keys(load.counts).filter((k) => k !== "ok");
-      if (failed.length > 0) throw new Error(`${kind}: answers that were not a success: ${JSON.stringify(load.counts)}`);
-      return load.okPerSecond;
-    };
-    // Warm both up, so that neither is measured while its code is still being compiled.
-    for (const p of [pa, pb, pa, pb]) await rate(p, 2);
-    const ratios: number[] = [];
-    const rates: number[] = [];
-    for (let r = 0; r < rounds; r++) {
-      const b1 = await rate(pb);
-      const a1 = await rate(pa);
-      const a2 = await rate(pa);
-      const b2 = await rate(pb);
-      ratios.push((a1 + a2) / (b1 + b2));
-      rates.push((a1 + a2) / 2);
-    }
-    return { a: median(rates), ratio: median(ratios), quartiles: [quantile(ratios, 0.25), quantile(ratios, 0.75)] };
+    return await measure(pa, pb);
   } finally {
     await Promise.all([pa.stop(), pb.stop()]);
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** served loads p with 32 clients, closed loop, for seconds, and gives the rate served; any answer that is not a success fails it. */
+async function served(kind: "http" | "grpc", p: PinnedService, seconds: number): Promise<number> {
+  const load = await runLoad(kind, kind === "http" ? p.ports.http : p.ports.grpc, ["-name", "bench", ...closedLoop(32, seconds, 0.3)]);
+  const failed = Object.keys(load.counts).filter((k) => k !== "ok");
+  if (failed.length > 0) throw new Error(`${kind}: answers that were not a success: ${JSON.stringify(load.counts)}`);
+  return load.okPerSecond;
+}
+
+/**
+ * compareProcesses measures two real service processes, a (env a) against b (env b), as an outside client sees
+ * them: both pinned to core 0 and loaded in turn by loadgen from core 1, 32 clients, closed loop, one second at
+ * a time, in the order b, a, a, b each round, so a drift of the machine within a round cancels out. Each
+ * process writes its lines to a file, and this one moves to core 1. Every answer is checked by loadgen; any that is
+ * not a success fails it.
+ */
+export function compareProcesses(kind: "http" | "grpc", rounds: number, a: Record<string, string>, b: Record<string, string>): Promise<ProcessComparison> {
+  return withPair(a, b, async (pa, pb) => {
+    // Warm both up, so that neither is measured while its code is still being compiled.
+    for (const p of [pa, pb, pa, pb]) await served(kind, p, 2);
+    const ratios: number[] = [];
+    const rates: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      const b1 = await served(kind, pb, 1);
+      const a1 = await served(kind, pa, 1);
+      const a2 = await served(kind, pa, 1);
+      const b2 = await served(kind, pb, 1);
+      ratios.push((a1 + a2) / (b1 + b2));
+      rates.push((a1 + a2) / 2);
+    }
+    return { a: median(rates), ratio: median(ratios), quartiles: [quantile(ratios, 0.25), quantile(ratios, 0.75)] };
+  });
 }
 
 /** The CPU time a process has used, user and system, in clock ticks (1/100 s on Linux). */
@@ -78,36 +85,23 @@ export interface CostComparison {
  * machine's speed does during a round, it does to both. A cost ratio of c is a budget ratio of 1/c for a process
  * that has the core to itself. CPU time comes from /proc, in 10 ms ticks: a round of 3 s reads to about 1 %.
  */
-export async function compareCosts(
+export function compareCosts(
   kind: "http" | "grpc",
   rounds: number,
   a: Record<string, string>,
   b: Record<string, string>,
   seconds = 3,
 ): Promise<CostComparison> {
-  pinToClientCore();
-  const dir = mkdtempSync(join(tmpdir(), "bench-cost-"));
-  const off = { HELLOWORLD_SERVER_RATELIMIT_ENABLED: "false" };
-  const [pa, pb] = [await startPinned(join(dir, "a"), { ...off, ...a }), await startPinned(join(dir, "b"), { ...off, ...b })];
-  try {
-    const load = async (p: PinnedService, s: number) => {
-      const l = await runLoad(kind, kind === "http" ? p.ports.http : p.ports.grpc, ["-name", "bench", ...closedLoop(32, s, 0.3)]);
-      const failed = Object.keys(l.counts).filter((k) => k !== "ok");
-      if (failed.length > 0) throw new Error(`${kind}: answers that were not a success: ${JSON.stringify(l.counts)}`);
-      return l.okPerSecond * s;
-    };
-    await Promise.all([load(pa, 2), load(pb, 2)]);
+  return withPair(a, b, async (pa, pb) => {
+    await Promise.all([served(kind, pa, 2), served(kind, pb, 2)]);
     const ratios: number[] = [];
     for (let r = 0; r < rounds; r++) {
       const [ta, tb] = [cpuTicks(pa.pid), cpuTicks(pb.pid)];
-      const [na, nb] = await Promise.all([load(pa, seconds), load(pb, seconds)]);
-      ratios.push((cpuTicks(pa.pid) - ta) / na / ((cpuTicks(pb.pid) - tb) / nb));
+      const [ra, rb] = await Promise.all([served(kind, pa, seconds), served(kind, pb, seconds)]);
+      ratios.push((cpuTicks(pa.pid) - ta) / (ra * seconds) / ((cpuTicks(pb.pid) - tb) / (rb * seconds)));
     }
     return { costRatio: median(ratios), quartiles: [quantile(ratios, 0.25), quantile(ratios, 0.75)] };
-  } finally {
-    await Promise.all([pa.stop(), pb.stop()]);
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 /** Whether compareProcesses can run here: loadgen is built (make tools, on a machine with Go). */
