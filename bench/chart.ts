@@ -16,7 +16,7 @@ const xmlEscape = (s: string) => s.replaceAll("&", "&amp;").replaceAll("<", "&lt
  * writeFileSync("chart.svg", chartSVG(goalRows(rounds), "make bench, 3 rounds"));
  */
 export function chartSVG(rows: GoalRow[], title: string): string {
-  const top = Math.max(1.5, ...rows.flatMap((r) => [r.ratio.max, Number(r.goal.replace(/[^0-9.]/g, ""))]).filter(Number.isFinite));
+  const top = Math.max(1.5, ...rows.flatMap((r) => [r.ratio.max, r.target]).filter(Number.isFinite));
   // Room on the right for the longest label, written after the whisker.
   const plot = WIDTH - LABEL - 170;
   const x = (ratio: number) => LABEL + (Math.min(ratio, top) / top) * plot;
@@ -31,7 +31,7 @@ export function chartSVG(rows: GoalRow[], title: string): string {
   ];
   rows.forEach((row, i) => {
     const y = TOP + i * ROW;
-    const goal = Number(row.goal.replace(/[^0-9.]/g, ""));
+    const goal = row.target;
     const colour = row.met ? "#2e7d32" : "#c62828";
     parts.push(
       `<text x="10" y="${y + 16}">${xmlEscape(row.figure)}</text>`,

@@ -1,12 +1,12 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdirSync, openSync, readFileSync } from "node:fs";
+import type { ChildProcess } from "node:child_process";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { create } from "@bufbuild/protobuf";
 import { credentials, Metadata } from "@grpc/grpc-js";
 import { GreeterClient } from "../api/helloworld/v1/greeter_grpc.js";
 import { HelloRequestSchema } from "../api/helloworld/v1/greeter_pb.js";
-import { type Load, runLoad } from "../test/support/loadgen.js";
-import { freePort, pinned, pinToClientCore } from "../test/support/pinned.js";
+import { closedLoop, type Load, runLoad } from "../test/support/loadgen.js";
+import { freePort, pinToClientCore, spawnPinned } from "../test/support/pinned.js";
 import { childEnv } from "../test/support/process.js";
 import { repoRoot } from "../test/support/repo.js";
 import { median } from "./stats.js";
@@ -85,14 +85,13 @@ async function measure(target: Target, profile: Profile, dir: string): Promise<T
   try {
     const pid = started.child.pid as number;
     const run: TargetRun = { coldStartMs: started.coldStartMs, idleRssMiB: memory(pid).rss, peakRssMiB: 0 };
-    const seconds = ["-workers", "", "-warmup", `${profile.warmupSeconds}s`, "-duration", `${profile.seconds}s`, "-name", "bench"];
+    const load = (workers: number) => ["-name", "bench", ...closedLoop(workers, profile.seconds, profile.warmupSeconds)];
     if (SERVES[target].http) {
-      seconds[1] = String(profile.httpClients);
-      run.http = await runLoad("http", started.ports.http, [...seconds, "-conns", String(profile.httpClients)]);
+      run.http = await runLoad("http", started.ports.http, [...load(profile.httpClients), "-conns", String(profile.httpClients)]);
     }
     if (SERVES[target].grpc) {
-      seconds[1] = String(profile.grpcConnections * profile.streamsPerConnection);
-      run.grpc = await runLoad("grpc", started.ports.grpc, [...seconds, "-conns", String(profile.grpcConnections)]);
+      const streams = profile.grpcConnections * profile.streamsPerConnection;
+      run.grpc = await runLoad("grpc", started.ports.grpc, [...load(streams), "-conns", String(profile.grpcConnections)]);
     }
     run.peakRssMiB = memory(pid).hwm;
     return run;
@@ -123,11 +122,7 @@ async function start(target: Target, dir: string): Promise<Started> {
     HELLOWORLD_DATA_DATABASE_SOURCE: join(dir, "helloworld.db"),
   });
   const began = performance.now();
-  const child = spawn(pinned ? "taskset" : process.execPath, pinned ? ["-c", "0", process.execPath, ...argv] : argv, {
-    cwd: repoRoot(),
-    stdio: ["ignore", openSync(join(dir, "out.log"), "w"), "inherit"],
-    env,
-  });
+  const child = spawnPinned(argv, env, join(dir, "out.log"));
   const exited = new Promise<never>((_, reject) => child.once("exit", (code) => reject(new Error(`${target} exited with ${code} before it answered`))));
   exited.catch(() => {});
   const answering = Promise.all([SERVES[target].http ? untilHTTP(ports.http) : undefined, SERVES[target].grpc ? untilGRPC(ports.grpc) : undefined]);

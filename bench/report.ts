@@ -26,6 +26,8 @@ const ratio = (r: Ratio) => `${r.median.toFixed(2)}× (${r.min.toFixed(2)}–${r
 export interface GoalRow {
   figure: string;
   ratio: Ratio;
+  /** The goal's ratio, and how it reads: "≥ 1.30×" for a least, "≤ 1.20×" for a most. */
+  target: number;
   goal: string;
   met: boolean;
 }
@@ -35,6 +37,7 @@ export function goalRows(rounds: Round[]): GoalRow[] {
   const at = (figure: string, r: Ratio, goal: number, atLeast: boolean): GoalRow => ({
     figure,
     ratio: r,
+    target: goal,
     goal: `${atLeast ? "≥" : "≤"} ${goal.toFixed(2)}×`,
     met: atLeast ? r.median >= goal : r.median <= goal,
   });

@@ -52,7 +52,9 @@ for (const [kind, c, a] of [
 
 const processRounds = Number(process.env.BENCH_PROCESS_ROUNDS ?? 8);
 if (!canCompareProcesses) {
-  console.log("notice: loadgen is not built (make tools, on a machine with Go): the service's processes are not compared");
+  console.log(
+    "notice: loadgen is not built (make tools, on a machine with Go): the service's processes are not compared, with each other or with the bare servers",
+  );
 } else {
   console.log("the helloworld service as outside clients see it: two real processes (limiter off), as it runs by default and with all three off,");
   console.log(`on core 0, loaded in turn by loadgen from core 1 (32 clients, closed loop); ${processRounds} rounds of quiet, observed,`);
@@ -73,11 +75,7 @@ if (!canCompareProcesses) {
       `  ${kind === "http" ? "HTTP" : "gRPC"}  cost ratio ${c.costRatio.toFixed(3)} (quartiles of rounds ${c.quartiles[0].toFixed(3)}, ${c.quartiles[1].toFixed(3)}): budget ratio ${(1 / c.costRatio).toFixed(2)}   quiet against quiet ${aa.costRatio.toFixed(3)}`,
     );
   }
-}
 
-if (!canCompareProcesses) {
-  console.log("notice: loadgen is not built (make tools, on a machine with Go): the service is not compared with the bare servers");
-} else {
   const profile = {
     ...FULL_PROFILE,
     rounds: Number(process.env.BENCH_BASELINE_ROUNDS ?? FULL_PROFILE.rounds),

@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { closeSync, mkdirSync, openSync, readFileSync, readSync } from "node:fs";
 import { createServer } from "node:net";
 import { availableParallelism } from "node:os";
@@ -38,6 +38,15 @@ export interface PinnedService {
   stop(): Promise<void>;
 }
 
+/** spawnPinned runs node with argv from the repo root, on core 0 (every thread) where the machine can pin, its stdout written to log. */
+export function spawnPinned(argv: string[], env: NodeJS.ProcessEnv, log: string): ChildProcess {
+  return spawn(pinned ? "taskset" : process.execPath, pinned ? ["-a", "-c", "0", process.execPath, ...argv] : argv, {
+    cwd: repoRoot(),
+    stdio: ["ignore", openSync(log, "w"), "inherit"],
+    env,
+  });
+}
+
 /**
  * startPinned runs the built service from configs/ on core 0, on free loopback ports, with a file database in dir,
  * and its lines written to dir/out.log, as a log shipper would read them: a load test's own process, reading
@@ -48,10 +57,9 @@ export async function startPinned(dir: string, env: Record<string, string>): Pro
   const [http, grpc] = [await freePort(), await freePort()];
   const log = join(dir, "out.log");
   const argv = ["--enable-source-maps", join(repoRoot(), "dist/cmd/helloworld/main.js"), "-conf", join(repoRoot(), "configs")];
-  const child = spawn(pinned ? "taskset" : process.execPath, pinned ? ["-a", "-c", "0", process.execPath, ...argv] : argv, {
-    cwd: repoRoot(),
-    stdio: ["ignore", openSync(log, "w"), "inherit"],
-    env: childEnv({
+  const child = spawnPinned(
+    argv,
+    childEnv({
       MALLOC_ARENA_MAX: "2",
       HELLOWORLD_SERVER_HTTP_ADDR: `127.0.0.1:${http}`,
       HELLOWORLD_SERVER_GRPC_ADDR: `127.0.0.1:${grpc}`,
@@ -59,7 +67,8 @@ export async function startPinned(dir: string, env: Record<string, string>): Pro
       HELLOWORLD_DATA_DATABASE_SOURCE: join(dir, "helloworld.db"),
       ...env,
     }),
-  });
+    log,
+  );
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   for (let i = 0; ; i++) {
     const ready = await fetch(`http://127.0.0.1:${http}/readyz`).then(
