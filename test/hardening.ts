@@ -86,6 +86,8 @@ const cell = (text: string) => text.replaceAll("|", "\\|").replaceAll("\n", " ")
 console.log("| suite | test | figure | result | s |");
 console.log("|---|---|---|---|---|");
 for (const r of rows) console.log(`| ${r.suite} | ${cell(r.test)} | ${cell(r.figures.join("; ")) || "–"} | ${r.result} | ${r.seconds.toFixed(1)} |`);
-const failed = rows.filter((r) => r.result === "FAIL").length;
-console.log(`\n${rows.length} tests, ${failed} failed, in ${((performance.now() - start) / 1000).toFixed(0)} s`);
-process.exitCode = failed > 0 || rows.length === 0 ? 1 : 0;
+const failed = rows.filter((r) => r.result === "FAIL");
+// The failures again, last, where a log cut to its tail (CI's) still shows them.
+for (const r of failed) console.log(`\nFAIL ${r.suite}: ${r.test}\n  ${r.figures.join("\n  ")}`);
+console.log(`\n${rows.length} tests, ${failed.length} failed, in ${((performance.now() - start) / 1000).toFixed(0)} s`);
+process.exitCode = failed.length > 0 || rows.length === 0 ? 1 : 0;

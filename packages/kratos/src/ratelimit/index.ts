@@ -1,1 +1,10 @@
-export { ErrLimitExceed, EventLoopLimiter, type EventLoopLimiterOptions, eventLoopLoad, type Limiter, logShed, RATELIMIT_REASON } from "./limiter.js";
+export {
+  ErrLimitExceed,
+  EventLoopLimiter,
+  type EventLoopLimiterOptions,
+  type EventLoopLoadOptions,
+  eventLoopLoad,
+  type Limiter,
+  logShed,
+  RATELIMIT_REASON,
+} from "./limiter.js";

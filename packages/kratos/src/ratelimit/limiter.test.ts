@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import { status as GRPCStatus } from "@grpc/grpc-js";
 import { KratosError } from "../errors/errors.js";
 import { toGRPCStatus } from "../errors/grpc.js";
-import { ErrLimitExceed, EventLoopLimiter, RATELIMIT_REASON } from "./limiter.js";
+import { ErrLimitExceed, EventLoopLimiter, eventLoopLoad, RATELIMIT_REASON } from "./limiter.js";
 
 /** A limiter on a clock, a load and turns the test drives: endTurn() ends the event loop's turn. */
 function limiter(load: number) {
@@ -82,5 +82,47 @@ describe("EventLoopLimiter", () => {
     assert.deepEqual({ code: ErrLimitExceed.code, reason: ErrLimitExceed.reason }, { code: 429, reason: RATELIMIT_REASON });
     assert.equal(ErrLimitExceed.message, "service unavailable due to rate limit exceeded");
     assert.equal(toGRPCStatus(ErrLimitExceed).code, GRPCStatus.RESOURCE_EXHAUSTED);
+  });
+});
+
+describe("eventLoopLoad", () => {
+  /** A load on a clock and a busy time the test drives: run(ms, busy) advances both, busy the share of ms the loop worked. */
+  function loadOn() {
+    const state = { t: 0, busy: 0 };
+    const load = eventLoopLoad({ window: 100, now: () => state.t, busy: () => state.busy });
+    const run = (ms: number, share: number) => {
+      state.t += ms;
+      state.busy += ms * share;
+    };
+    return { load, run };
+  }
+
+  it("sees a loop that turns busy within a long turn, as it asks, with no timer to fire", () => {
+    const { load, run } = loadOn();
+    run(10_000, 0.05);
+    assert.ok(Math.abs(load() - 0.05) < 1e-9, "ten quiet seconds, then asked once: their mean");
+    // Then one turn that never yields: asked every 10 ms, the load rises as e^(-t/100) closes the gap to 1.
+    const seen: number[] = [];
+    for (let ms = 10; ms <= 200; ms += 10) {
+      run(10, 1);
+      seen.push(load());
+    }
+    const crossed = seen.findIndex((x) => x >= 0.8);
+    assert.equal((crossed + 1) * 10, 160, `0.8 is passed 160 ms into the busy turn: ${seen.map((x) => x.toFixed(2)).join(" ")}`);
+  });
+
+  it("samples at most every 10 ms, and falls back as the loop idles", () => {
+    const { load, run } = loadOn();
+    run(1000, 1);
+    const busy = load();
+    assert.ok(busy > 0.9999, `a second busy: ${busy}`);
+    run(5, 0);
+    assert.equal(load(), busy, "5 ms after the last sample, the same load");
+    run(95, 0);
+    assert.ok(Math.abs(load() - busy * Math.exp(-1)) < 1e-9, "100 ms idle: e^-1 of it remains");
+  });
+
+  it("is one load for the whole process when asked without options", () => {
+    assert.equal(eventLoopLoad(), eventLoopLoad());
   });
 });

@@ -75,7 +75,8 @@ export class EventLoopLimiter implements Limiter {
       this.afterTurn(this.endTurn);
       return true;
     }
-    if (this.load() >= this.threshold && ((this.served + 1) * this.costPerRequest > this.maxTurn || this.now() - this.turnStart > this.maxTurn)) {
+    // The load last: it is the dearest to ask, and only a turn past its budget needs it.
+    if (((this.served + 1) * this.costPerRequest > this.maxTurn || this.now() - this.turnStart > this.maxTurn) && this.load() >= this.threshold) {
       this.shed++;
       return false;
     }
@@ -91,24 +92,52 @@ export class EventLoopLimiter implements Limiter {
   }
 }
 
+export interface EventLoopLoadOptions {
+  /** The time over which the load is averaged, in ms: past samples weigh e^(-age/window); 100 ms. */
+  window?: number;
+  /** The clock, in milliseconds; performance.now by default. */
+  now?: () => number;
+  /** The time the event loop has been busy since it started, in ms; from performance.eventLoopUtilization by default. */
+  busy?: () => number;
+}
+
+/** How long apart two samples of the load are at least, in ms: a sample costs more than a request's check. */
+const SAMPLE_EVERY = 10;
+
 let sharedLoad: (() => number) | undefined;
 
 /**
- * eventLoopLoad returns the event loop's utilization from 0 to 1, sampled every 100 ms and halved in weight
- * each sample after, so an overload is seen within a few tenths of a second; one sampler serves the process,
- * and it doesn't keep the process alive.
+ * eventLoopLoad returns the event loop's utilization from 0 to 1, averaged over about the last window ms. It
+ * samples when asked, not on a timer: a timer can't fire while a long turn of the loop runs, and the load it
+ * last saw would let that turn serve on however long it runs. A loop busy from idle passes 0.8 after 1.6
+ * windows. Without options, one load serves the process.
+ *
+ * @example
+ * const load = eventLoopLoad();
+ * if (load() > 0.8) console.log("busy");
  */
-export function eventLoopLoad(): () => number {
-  if (sharedLoad) return sharedLoad;
-  let smoothed = 0;
-  let last = performance.eventLoopUtilization();
-  setInterval(() => {
-    const now = performance.eventLoopUtilization();
-    smoothed = smoothed * 0.5 + performance.eventLoopUtilization(now, last).utilization * 0.5;
-    last = now;
-  }, 100).unref();
-  sharedLoad = () => smoothed;
-  return sharedLoad;
+export function eventLoopLoad(opts: EventLoopLoadOptions = {}): () => number {
+  const shared = Object.keys(opts).length === 0;
+  if (shared && sharedLoad) return sharedLoad;
+  const window = opts.window ?? 100;
+  const now = opts.now ?? (() => performance.now());
+  const busy = opts.busy ?? (() => performance.eventLoopUtilization().active);
+  let load = 0;
+  let sampledAt = now();
+  let busyAt = busy();
+  const sample = () => {
+    const t = now();
+    const elapsed = t - sampledAt;
+    if (elapsed < SAMPLE_EVERY) return load;
+    const b = busy();
+    const utilization = Math.min(1, Math.max(0, (b - busyAt) / elapsed));
+    load += (utilization - load) * (1 - Math.exp(-elapsed / window));
+    sampledAt = t;
+    busyAt = b;
+    return load;
+  };
+  if (shared) sharedLoad = sample;
+  return sample;
 }
 
 /**
