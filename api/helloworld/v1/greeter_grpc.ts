@@ -4,10 +4,12 @@
 
 import type { Context } from "@kratos-ts/kratos/context";
 import type { CreateGreeterReply, CreateGreeterRequest, DeleteGreeterReply, DeleteGreeterRequest, GetGreeterReply, GetGreeterRequest, HelloReply, HelloRequest, ListGreetersReply, ListGreetersRequest, UpdateGreeterReply, UpdateGreeterRequest } from "./greeter_pb.js";
-import { Greeter } from "./greeter_pb.js";
+import { CreateGreeterRequestSchema, DeleteGreeterRequestSchema, GetGreeterRequestSchema, Greeter, HelloRequestSchema, ListGreetersRequestSchema, UpdateGreeterRequestSchema } from "./greeter_pb.js";
 import type { CallOptions, ChannelCredentials, Client, ClientOptions, ClientUnaryCall, Metadata, requestCallback, ServiceDefinition } from "@grpc/grpc-js";
-import type { GRPCServer } from "@kratos-ts/kratos/transport/grpc";
+import type { GRPCClient, GRPCServer } from "@kratos-ts/kratos/transport/grpc";
 import { clientConstructorOf } from "@kratos-ts/kratos/transport/grpc";
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import type { CallOptions as CallOptions$1 } from "@kratos-ts/kratos/transport";
 
 export const OperationGreeterSayHello = "/helloworld.v1.Greeter/SayHello";
 export const OperationGreeterGetGreeter = "/helloworld.v1.Greeter/GetGreeter";
@@ -93,5 +95,61 @@ export const GreeterClient = clientConstructorOf(Greeter) as unknown as {
  */
 export function registerGreeterServer(s: GRPCServer, srv: GreeterServer): void {
   s.registerService(Greeter, srv);
+}
+
+/**
+ * GreeterGRPCClient calls helloworld.v1.Greeter over gRPC through a GRPCClient: its middleware and deadline; a failure is the KratosError the server sent.
+ */
+export interface GreeterGRPCClient {
+  /**
+   * Sends a greeting
+   *
+   * @generated from rpc helloworld.v1.Greeter.SayHello
+   */
+  sayHello(req: MessageInitShape<typeof HelloRequestSchema>, opts?: CallOptions$1): Promise<HelloReply>;
+  /**
+   * Gets a greeter by its id; an unknown id is USER_NOT_FOUND.
+   *
+   * @generated from rpc helloworld.v1.Greeter.GetGreeter
+   */
+  getGreeter(req: MessageInitShape<typeof GetGreeterRequestSchema>, opts?: CallOptions$1): Promise<GetGreeterReply>;
+  /**
+   * Lists greeters in id order, a page at a time, all of them or those with one hello.
+   *
+   * @generated from rpc helloworld.v1.Greeter.ListGreeters
+   */
+  listGreeters(req: MessageInitShape<typeof ListGreetersRequestSchema>, opts?: CallOptions$1): Promise<ListGreetersReply>;
+  /**
+   * Creates a greeter that has not greeted yet; a hello that exists is GREETER_ALREADY_EXISTS.
+   *
+   * @generated from rpc helloworld.v1.Greeter.CreateGreeter
+   */
+  createGreeter(req: MessageInitShape<typeof CreateGreeterRequestSchema>, opts?: CallOptions$1): Promise<CreateGreeterReply>;
+  /**
+   * Changes a greeter's hello; an unknown id is USER_NOT_FOUND, a hello that exists GREETER_ALREADY_EXISTS.
+   *
+   * @generated from rpc helloworld.v1.Greeter.UpdateGreeter
+   */
+  updateGreeter(req: MessageInitShape<typeof UpdateGreeterRequestSchema>, opts?: CallOptions$1): Promise<UpdateGreeterReply>;
+  /**
+   * Deletes a greeter; an unknown id is USER_NOT_FOUND.
+   *
+   * @generated from rpc helloworld.v1.Greeter.DeleteGreeter
+   */
+  deleteGreeter(req: MessageInitShape<typeof DeleteGreeterRequestSchema>, opts?: CallOptions$1): Promise<DeleteGreeterReply>;
+}
+
+/**
+ * newGreeterGRPCClient is the typed client of helloworld.v1.Greeter over cc.
+ */
+export function newGreeterGRPCClient(cc: GRPCClient): GreeterGRPCClient {
+  return {
+    sayHello: (req, opts) => cc.invoke(Greeter.method.sayHello, req, opts),
+    getGreeter: (req, opts) => cc.invoke(Greeter.method.getGreeter, req, opts),
+    listGreeters: (req, opts) => cc.invoke(Greeter.method.listGreeters, req, opts),
+    createGreeter: (req, opts) => cc.invoke(Greeter.method.createGreeter, req, opts),
+    updateGreeter: (req, opts) => cc.invoke(Greeter.method.updateGreeter, req, opts),
+    deleteGreeter: (req, opts) => cc.invoke(Greeter.method.deleteGreeter, req, opts),
+  };
 }
 

@@ -4,8 +4,10 @@
 
 import type { Context } from "@kratos-ts/kratos/context";
 import type { CreateGreeterReply, CreateGreeterRequest, DeleteGreeterReply, DeleteGreeterRequest, GetGreeterReply, GetGreeterRequest, HelloReply, HelloRequest, ListGreetersReply, ListGreetersRequest, UpdateGreeterReply, UpdateGreeterRequest } from "./greeter_pb.js";
-import { Greeter } from "./greeter_pb.js";
-import type { HTTPServer } from "@kratos-ts/kratos/transport/http";
+import { CreateGreeterRequestSchema, DeleteGreeterRequestSchema, GetGreeterRequestSchema, Greeter, HelloRequestSchema, ListGreetersRequestSchema, UpdateGreeterRequestSchema } from "./greeter_pb.js";
+import type { HTTPClient, HTTPServer } from "@kratos-ts/kratos/transport/http";
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import type { CallOptions } from "@kratos-ts/kratos/transport";
 
 /**
  * GreeterHTTPServer is the part of helloworld.v1.Greeter served over HTTP.
@@ -54,5 +56,61 @@ export interface GreeterHTTPServer {
  */
 export function registerGreeterHTTPServer(s: HTTPServer, srv: GreeterHTTPServer): void {
   s.registerService(Greeter, srv);
+}
+
+/**
+ * GreeterHTTPClient calls helloworld.v1.Greeter over HTTP/JSON through an HTTPClient: its middleware and deadline; a failure is the KratosError the server sent.
+ */
+export interface GreeterHTTPClient {
+  /**
+   * Sends a greeting
+   *
+   * @generated from rpc helloworld.v1.Greeter.SayHello
+   */
+  sayHello(req: MessageInitShape<typeof HelloRequestSchema>, opts?: CallOptions): Promise<HelloReply>;
+  /**
+   * Gets a greeter by its id; an unknown id is USER_NOT_FOUND.
+   *
+   * @generated from rpc helloworld.v1.Greeter.GetGreeter
+   */
+  getGreeter(req: MessageInitShape<typeof GetGreeterRequestSchema>, opts?: CallOptions): Promise<GetGreeterReply>;
+  /**
+   * Lists greeters in id order, a page at a time, all of them or those with one hello.
+   *
+   * @generated from rpc helloworld.v1.Greeter.ListGreeters
+   */
+  listGreeters(req: MessageInitShape<typeof ListGreetersRequestSchema>, opts?: CallOptions): Promise<ListGreetersReply>;
+  /**
+   * Creates a greeter that has not greeted yet; a hello that exists is GREETER_ALREADY_EXISTS.
+   *
+   * @generated from rpc helloworld.v1.Greeter.CreateGreeter
+   */
+  createGreeter(req: MessageInitShape<typeof CreateGreeterRequestSchema>, opts?: CallOptions): Promise<CreateGreeterReply>;
+  /**
+   * Changes a greeter's hello; an unknown id is USER_NOT_FOUND, a hello that exists GREETER_ALREADY_EXISTS.
+   *
+   * @generated from rpc helloworld.v1.Greeter.UpdateGreeter
+   */
+  updateGreeter(req: MessageInitShape<typeof UpdateGreeterRequestSchema>, opts?: CallOptions): Promise<UpdateGreeterReply>;
+  /**
+   * Deletes a greeter; an unknown id is USER_NOT_FOUND.
+   *
+   * @generated from rpc helloworld.v1.Greeter.DeleteGreeter
+   */
+  deleteGreeter(req: MessageInitShape<typeof DeleteGreeterRequestSchema>, opts?: CallOptions): Promise<DeleteGreeterReply>;
+}
+
+/**
+ * newGreeterHTTPClient is the typed client of helloworld.v1.Greeter over cc.
+ */
+export function newGreeterHTTPClient(cc: HTTPClient): GreeterHTTPClient {
+  return {
+    sayHello: (req, opts) => cc.invoke(Greeter.method.sayHello, req, opts),
+    getGreeter: (req, opts) => cc.invoke(Greeter.method.getGreeter, req, opts),
+    listGreeters: (req, opts) => cc.invoke(Greeter.method.listGreeters, req, opts),
+    createGreeter: (req, opts) => cc.invoke(Greeter.method.createGreeter, req, opts),
+    updateGreeter: (req, opts) => cc.invoke(Greeter.method.updateGreeter, req, opts),
+    deleteGreeter: (req, opts) => cc.invoke(Greeter.method.deleteGreeter, req, opts),
+  };
 }
 

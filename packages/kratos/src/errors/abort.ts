@@ -22,7 +22,8 @@ export function untilAborted<T>(signal: AbortSignal, work: Promise<T>): Promise<
   });
 }
 
-function abortError(signal: AbortSignal): KratosError {
+/** abortError is what work stopped by signal fails with: ErrDeadlineExceeded at its deadline, else ErrCanceled; its cause the signal's reason by default. */
+export function abortError(signal: AbortSignal, cause: unknown = signal.reason): KratosError {
   const reason = signal.reason as { name?: string } | undefined;
-  return (reason?.name === "TimeoutError" ? ErrDeadlineExceeded : ErrCanceled).withCause(signal.reason);
+  return (reason?.name === "TimeoutError" ? ErrDeadlineExceeded : ErrCanceled).withCause(cause);
 }

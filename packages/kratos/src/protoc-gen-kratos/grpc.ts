@@ -1,8 +1,12 @@
 import type { DescFile, DescService } from "@bufbuild/protobuf";
 import type { Schema } from "@bufbuild/protoplugin";
+import { generateTypedClient } from "./client.js";
 import type { KratosOptions } from "./options.js";
 
-/** generateGRPC writes <file>_grpc.ts: the server interface, a typed grpc-js client that sends on the request's metadata and span, and a register function; the definition is derived from the descriptor. */
+/**
+ * generateGRPC writes <file>_grpc.ts: the server interface, a grpc-js client that sends on the request's metadata
+ * and span, a register function, and the typed gRPC client over GRPCClient; the definition is derived from the descriptor.
+ */
 export function generateGRPC(schema: Schema<KratosOptions>, file: DescFile): void {
   if (file.services.length === 0) return;
   const f = schema.generateFile(`${file.name}_grpc.ts`);
@@ -63,6 +67,7 @@ export function generateGRPC(schema: Schema<KratosOptions>, file: DescFile): voi
     f.print("  s.registerService(", f.importSchema(service), ", srv);");
     f.print("}");
     f.print();
+    generateTypedClient(f, fw, service, service.methods, "GRPC");
   }
 }
 

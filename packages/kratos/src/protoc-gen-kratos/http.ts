@@ -1,10 +1,11 @@
 import type { DescFile } from "@bufbuild/protobuf";
 import type { Schema } from "@bufbuild/protoplugin";
 import { bindingsOf } from "../transport/http/rules.js";
+import { generateTypedClient } from "./client.js";
 import type { KratosOptions } from "./options.js";
 import { warnOddBinding } from "./warnings.js";
 
-/** generateHTTP writes <file>_http.ts: the interface of the RPCs with a google.api.http rule, and a register function. */
+/** generateHTTP writes <file>_http.ts: the interface of the RPCs with a google.api.http rule, a register function, and the typed HTTP client. */
 export function generateHTTP(schema: Schema<KratosOptions>, file: DescFile): void {
   const services = file.services.filter((s) => s.methods.some((m) => bindingsOf(m).length > 0));
   if (services.length === 0) return;
@@ -30,5 +31,6 @@ export function generateHTTP(schema: Schema<KratosOptions>, file: DescFile): voi
     f.print("  s.registerService(", f.importSchema(service), ", srv);");
     f.print("}");
     f.print();
+    generateTypedClient(f, fw, service, methods, "HTTP");
   }
 }

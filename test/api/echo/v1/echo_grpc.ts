@@ -7,10 +7,12 @@
 
 import type { Context } from "@kratos-ts/kratos/context";
 import type { EchoReply, EchoRequest, FailRequest } from "./echo_pb.js";
-import { Echo } from "./echo_pb.js";
+import { Echo, EchoRequestSchema, FailRequestSchema } from "./echo_pb.js";
 import type { CallOptions, ChannelCredentials, Client, ClientOptions, ClientUnaryCall, Metadata, requestCallback, ServiceDefinition } from "@grpc/grpc-js";
-import type { GRPCServer } from "@kratos-ts/kratos/transport/grpc";
+import type { GRPCClient, GRPCServer } from "@kratos-ts/kratos/transport/grpc";
 import { clientConstructorOf } from "@kratos-ts/kratos/transport/grpc";
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import type { CallOptions as CallOptions$1 } from "@kratos-ts/kratos/transport";
 
 export const OperationEchoGet = "/echo.v1.Echo/Get";
 export const OperationEchoCreate = "/echo.v1.Echo/Create";
@@ -96,5 +98,61 @@ export const EchoClient = clientConstructorOf(Echo) as unknown as {
  */
 export function registerEchoServer(s: GRPCServer, srv: EchoServer): void {
   s.registerService(Echo, srv);
+}
+
+/**
+ * EchoGRPCClient calls echo.v1.Echo over gRPC through a GRPCClient: its middleware and deadline; a failure is the KratosError the server sent.
+ */
+export interface EchoGRPCClient {
+  /**
+   * Path variable and query parameters.
+   *
+   * @generated from rpc echo.v1.Echo.Get
+   */
+  get(req: MessageInitShape<typeof EchoRequestSchema>, opts?: CallOptions$1): Promise<EchoReply>;
+  /**
+   * The whole request is the body.
+   *
+   * @generated from rpc echo.v1.Echo.Create
+   */
+  create(req: MessageInitShape<typeof EchoRequestSchema>, opts?: CallOptions$1): Promise<EchoReply>;
+  /**
+   * One field is the body; the reply sends one field back.
+   *
+   * @generated from rpc echo.v1.Echo.Update
+   */
+  update(req: MessageInitShape<typeof EchoRequestSchema>, opts?: CallOptions$1): Promise<EchoReply>;
+  /**
+   * A multi-segment path variable.
+   *
+   * @generated from rpc echo.v1.Echo.Resource
+   */
+  resource(req: MessageInitShape<typeof EchoRequestSchema>, opts?: CallOptions$1): Promise<EchoReply>;
+  /**
+   * Fails the way the request asks: a typed error, a thrown bug, or a slow reply.
+   *
+   * @generated from rpc echo.v1.Echo.Fail
+   */
+  fail(req: MessageInitShape<typeof FailRequestSchema>, opts?: CallOptions$1): Promise<EchoReply>;
+  /**
+   * No HTTP rule: gRPC only.
+   *
+   * @generated from rpc echo.v1.Echo.Internal
+   */
+  internal(req: MessageInitShape<typeof EchoRequestSchema>, opts?: CallOptions$1): Promise<EchoReply>;
+}
+
+/**
+ * newEchoGRPCClient is the typed client of echo.v1.Echo over cc.
+ */
+export function newEchoGRPCClient(cc: GRPCClient): EchoGRPCClient {
+  return {
+    get: (req, opts) => cc.invoke(Echo.method.get, req, opts),
+    create: (req, opts) => cc.invoke(Echo.method.create, req, opts),
+    update: (req, opts) => cc.invoke(Echo.method.update, req, opts),
+    resource: (req, opts) => cc.invoke(Echo.method.resource, req, opts),
+    fail: (req, opts) => cc.invoke(Echo.method.fail, req, opts),
+    internal: (req, opts) => cc.invoke(Echo.method.internal, req, opts),
+  };
 }
 

@@ -7,8 +7,10 @@
 
 import type { Context } from "@kratos-ts/kratos/context";
 import type { EchoReply, EchoRequest, FailRequest } from "./echo_pb.js";
-import { Echo } from "./echo_pb.js";
-import type { HTTPServer } from "@kratos-ts/kratos/transport/http";
+import { Echo, EchoRequestSchema, FailRequestSchema } from "./echo_pb.js";
+import type { HTTPClient, HTTPServer } from "@kratos-ts/kratos/transport/http";
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import type { CallOptions } from "@kratos-ts/kratos/transport";
 
 /**
  * EchoHTTPServer is the part of echo.v1.Echo served over HTTP.
@@ -51,5 +53,54 @@ export interface EchoHTTPServer {
  */
 export function registerEchoHTTPServer(s: HTTPServer, srv: EchoHTTPServer): void {
   s.registerService(Echo, srv);
+}
+
+/**
+ * EchoHTTPClient calls echo.v1.Echo over HTTP/JSON through an HTTPClient: its middleware and deadline; a failure is the KratosError the server sent.
+ */
+export interface EchoHTTPClient {
+  /**
+   * Path variable and query parameters.
+   *
+   * @generated from rpc echo.v1.Echo.Get
+   */
+  get(req: MessageInitShape<typeof EchoRequestSchema>, opts?: CallOptions): Promise<EchoReply>;
+  /**
+   * The whole request is the body.
+   *
+   * @generated from rpc echo.v1.Echo.Create
+   */
+  create(req: MessageInitShape<typeof EchoRequestSchema>, opts?: CallOptions): Promise<EchoReply>;
+  /**
+   * One field is the body; the reply sends one field back.
+   *
+   * @generated from rpc echo.v1.Echo.Update
+   */
+  update(req: MessageInitShape<typeof EchoRequestSchema>, opts?: CallOptions): Promise<EchoReply>;
+  /**
+   * A multi-segment path variable.
+   *
+   * @generated from rpc echo.v1.Echo.Resource
+   */
+  resource(req: MessageInitShape<typeof EchoRequestSchema>, opts?: CallOptions): Promise<EchoReply>;
+  /**
+   * Fails the way the request asks: a typed error, a thrown bug, or a slow reply.
+   *
+   * @generated from rpc echo.v1.Echo.Fail
+   */
+  fail(req: MessageInitShape<typeof FailRequestSchema>, opts?: CallOptions): Promise<EchoReply>;
+}
+
+/**
+ * newEchoHTTPClient is the typed client of echo.v1.Echo over cc.
+ */
+export function newEchoHTTPClient(cc: HTTPClient): EchoHTTPClient {
+  return {
+    get: (req, opts) => cc.invoke(Echo.method.get, req, opts),
+    create: (req, opts) => cc.invoke(Echo.method.create, req, opts),
+    update: (req, opts) => cc.invoke(Echo.method.update, req, opts),
+    resource: (req, opts) => cc.invoke(Echo.method.resource, req, opts),
+    fail: (req, opts) => cc.invoke(Echo.method.fail, req, opts),
+  };
 }
 

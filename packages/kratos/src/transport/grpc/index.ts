@@ -1,4 +1,4 @@
-export { clientConstructorOf, propagation } from "./client.js";
+export { clientConstructorOf, GRPCClient, type GRPCClientOptions, propagation } from "./client.js";
 export { type ConnectionPolicy, GRPC_CONNECTION_POLICY, TOO_MANY_PINGS } from "./connection.js";
 export { definitionOf } from "./definition.js";
 export { HealthService, type HealthServiceOptions, ServingStatus } from "./health.js";

@@ -10,15 +10,18 @@ export function headerOf(md: Metadata): Header {
   return header;
 }
 
-/** metadataOf turns a reply header into metadata; a -bin key's base64 values are sent as bytes. It throws on a key or value gRPC cannot carry. */
-export function metadataOf(header: Header): Metadata {
+/**
+ * metadataOf turns a header (a reply's, or what a client sends) into metadata; a -bin key's base64 values are
+ * sent as bytes. It throws on a key or value gRPC cannot carry, naming it as what.
+ */
+export function metadataOf(header: Header, what = "reply header"): Metadata {
   const md = new Metadata();
   for (const key of header.keys()) {
     const binary = key.endsWith("-bin");
     try {
       for (const v of header.values(key)) md.add(key, binary ? Buffer.from(v, "base64") : v);
     } catch (err) {
-      throw new Error(`reply header ${key}: ${(err as Error).message}`, { cause: err });
+      throw new Error(`${what} ${key}: ${(err as Error).message}`, { cause: err });
     }
   }
   return md;
