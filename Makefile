@@ -47,6 +47,11 @@ build: framework
 run: build
 	MALLOC_ARENA_MAX=2 node --enable-source-maps dist/cmd/helloworld/main.js -conf configs
 
+.PHONY: dev
+# build and start the service, then rebuild and restart it on every change (kratos-ts run --watch)
+dev: install
+	kratos-ts run --watch
+
 KRATOS_CLIENT := .tools/bin/kratos-client
 
 # the Kratos Go client of the end-to-end test, built from test/kratosclient with its committed go.sum

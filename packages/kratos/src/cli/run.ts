@@ -1,0 +1,42 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+
+/** mainOf finds the service's entry point: dist/cmd/<name>/main.js of the one directory under cmd/. */
+export function mainOf(root: string): string {
+  const dirs = existsSync(join(root, "cmd")) ? readdirSync(join(root, "cmd"), { withFileTypes: true }).filter((d) => d.isDirectory()) : [];
+  if (dirs.length !== 1) throw new Error(`run needs exactly one service under ${join(root, "cmd")}, found ${dirs.length}`);
+  return join("dist", "cmd", (dirs[0] as { name: string }).name, "main.js");
+}
+
+/**
+ * run builds the service (make build) and starts it with configs/, as kratos run does; with watch, tsc
+ * rebuilds on every change and node restarts the service on every rebuild. It resolves with the service's
+ * exit code; a signal to this process is passed on to the service.
+ */
+export async function run(root: string, opts: { watch: boolean; conf: string }): Promise<number> {
+  const main = mainOf(root);
+  const build = await exitOf(spawn("make", ["build"], { cwd: root, stdio: "inherit" }));
+  if (build !== 0) return build;
+  const children: ChildProcess[] = [];
+  if (opts.watch) {
+    children.push(spawn(join(root, "node_modules/.bin/tsc"), ["-p", "tsconfig.json", "--watch", "--preserveWatchOutput"], { cwd: root, stdio: "inherit" }));
+  }
+  const node = [...(opts.watch ? ["--watch-path=dist", "--watch-preserve-output"] : []), "--enable-source-maps", main, "-conf", opts.conf];
+  const service = spawn(process.execPath, node, { cwd: root, stdio: "inherit", env: { MALLOC_ARENA_MAX: "2", ...process.env } });
+  children.push(service);
+  const forward = (signal: NodeJS.Signals) => {
+    for (const child of children) child.kill(signal);
+  };
+  process.on("SIGINT", forward).on("SIGTERM", forward);
+  const code = await exitOf(service);
+  for (const child of children) if (child !== service) child.kill("SIGTERM");
+  return code;
+}
+
+function exitOf(child: ChildProcess): Promise<number> {
+  return new Promise((resolve, reject) => {
+    child.once("error", reject);
+    child.once("exit", (code, signal) => resolve(code ?? (signal ? 128 : 1)));
+  });
+}
