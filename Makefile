@@ -11,20 +11,25 @@ GRPCURL_VERSION ?= v1.9.4
 NODE_PREFIX = $(shell node -p 'require("path").resolve(process.execPath, "../..")')
 NODEDIR_ENV = $(if $(wildcard $(NODE_PREFIX)/include/node/node.h),npm_config_nodedir=$(NODE_PREFIX))
 
+# npm ci installs what package-lock.json pins; kratos-ts new runs the first install of a new service with
+# NPM_INSTALL=install, which fits the layout's lock to its package.json and keeps the versions it pins.
+NPM_INSTALL ?= ci
+
 $(DEPS): package.json package-lock.json
-	$(NODEDIR_ENV) npm ci --no-audit --no-fund
+	$(NODEDIR_ENV) npm $(NPM_INSTALL) --no-audit --no-fund
 	@touch $@
 
 .PHONY: install
 # install the npm dependencies when package-lock.json changed
 install: $(DEPS)
 
-FRAMEWORK := packages/kratos
+# The framework's sources, in this repository; a service new from the layout has it from npm instead.
+FRAMEWORK := $(wildcard packages/kratos)
 
 .PHONY: api
 # generate the code that comes from the protos: messages, server interfaces, clients, errors, openapi.yaml
 api: install
-	buf generate --template buf.gen.pkg.yaml
+	$(if $(FRAMEWORK),buf generate --template buf.gen.pkg.yaml)
 	$(MAKE) framework
 	find api test/api -name '*.ts' -delete
 	buf generate --template buf.gen.api.yaml
@@ -33,8 +38,7 @@ api: install
 .PHONY: framework
 # compile the framework package (@kratos-ts/kratos) to packages/kratos/dist/
 framework: install
-	rm -rf $(FRAMEWORK)/dist
-	tsc -p $(FRAMEWORK)/tsconfig.json
+	$(if $(FRAMEWORK),rm -rf $(FRAMEWORK)/dist && tsc -p $(FRAMEWORK)/tsconfig.json)
 
 .PHONY: build
 # compile the framework, then the service, to dist/
@@ -46,6 +50,11 @@ build: framework
 # install, build and start the service with configs/
 run: build
 	MALLOC_ARENA_MAX=2 node --enable-source-maps dist/cmd/helloworld/main.js -conf configs
+
+.PHONY: new-test
+# kratos-ts new from this layout (the framework packed), proto add, make api, proto server, then its make test
+new-test: build tools
+	bash test/new/check.sh
 
 .PHONY: dev
 # build and start the service, then rebuild and restart it on every change (kratos-ts run --watch)
@@ -110,7 +119,7 @@ fmt: install
 # The overload suite runs alone, after the rest: it pins the service to one core and its load to the other, and a
 # suite beside it (the package test's npm install, say) starves the service it measures.
 ALONE = dist/test/overload.test.js
-run-tests = $(1) --enable-source-maps --test --test-concurrency=2 $$(find dist $(FRAMEWORK)/dist -name '*.test.js' | sort | grep -vx '$(ALONE)') \
+run-tests = $(1) --enable-source-maps --test --test-concurrency=2 $$(find dist $(if $(FRAMEWORK),$(FRAMEWORK)/dist) -name '*.test.js' | sort | grep -vx '$(ALONE)') \
 	&& $(1) --enable-source-maps --test $(ALONE)
 
 .PHONY: test

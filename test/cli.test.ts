@@ -4,11 +4,11 @@
 import "reflect-metadata";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { KratosError } from "@kratos-ts/kratos/errors";
 import { newLogger } from "@kratos-ts/kratos/log";
 import { LogCapture } from "@kratos-ts/kratos/testing";
@@ -18,6 +18,8 @@ import { repoRoot } from "./support/repo.js";
 
 const root = repoRoot();
 const bin = (name: string) => join(root, "node_modules/.bin", name);
+// The framework as npm installed it: a link to packages/kratos here, the package itself in a service new from the layout.
+const framework = dirname(fileURLToPath(import.meta.resolve("@kratos-ts/kratos/package.json")));
 
 /** sh runs file with args in dir, with the repo's tools on PATH; its exit code and output. */
 function sh(dir: string, file: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -29,9 +31,18 @@ function sh(dir: string, file: string, args: string[]): Promise<{ code: number; 
   });
 }
 
-const kratos = (dir: string, ...args: string[]) => sh(dir, process.execPath, [join(root, "packages/kratos/bin/kratos-ts.js"), ...args]);
+const kratos = (dir: string, ...args: string[]) => sh(dir, process.execPath, [join(framework, "bin/kratos-ts.js"), ...args]);
 
 const PROTO = "api/blog/v1/post.proto";
+
+/** listFiles lists the files under dir, as paths relative to it, .git left out. */
+function listFiles(dir: string, rel = ""): string[] {
+  return readdirSync(join(dir, rel), { withFileTypes: true }).flatMap((d) => {
+    const path = rel ? `${rel}/${d.name}` : d.name;
+    if (d.isDirectory()) return d.name === ".git" ? [] : listFiles(dir, path);
+    return [path];
+  });
+}
 
 describe("kratos-ts, the CLI", () => {
   let dir: string;
@@ -39,7 +50,7 @@ describe("kratos-ts, the CLI", () => {
     dir = mkdtempSync(join(tmpdir(), "kratos-cli-"));
     // A project of its own: the repo's packages, the framework's protos as a buf module, and make api's generation.
     symlinkSync(join(root, "node_modules"), join(dir, "node_modules"));
-    cpSync(join(root, "packages/kratos/proto"), join(dir, "framework-proto"), { recursive: true });
+    cpSync(join(framework, "proto"), join(dir, "framework-proto"), { recursive: true });
     writeFileSync(join(dir, "package.json"), '{ "type": "module" }\n');
     writeFileSync(join(dir, "buf.yaml"), "version: v2\nmodules:\n  - path: api\n  - path: framework-proto\n");
     const generate = readFileSync(join(root, "buf.gen.api.yaml"), "utf8");
@@ -67,6 +78,55 @@ describe("kratos-ts, the CLI", () => {
       [bad.code, bad.stderr],
       [1, 'kratos-ts: "api/Post.proto" is not a proto path of the layout: api/<package>/v1/<name>.proto, in lower case, digits and _\n'],
     );
+  });
+
+  it("new writes the layout renamed everywhere, without the framework, its package its own, in a fresh git repository", async () => {
+    // The layout's name as layout.json says it: in a service made from this one, it is that service's.
+    const was = (JSON.parse(readFileSync(join(root, "layout.json"), "utf8")) as { name: string }).name;
+    const kept = new RegExp(`${was}|${(was[0] as string).toUpperCase()}${was.slice(1)}|${was.toUpperCase()}`);
+    const made = await kratos(dir, "new", "zebra7", "--dir", "made/zebra7", "--module", "@acme/zebra7", "--layout", root, "--skip-install");
+    const to = join(dir, "made/zebra7");
+    assert.deepEqual([made.code, made.stdout, made.stderr], [0, `wrote ${to}; next: cd made/zebra7 && make api NPM_INSTALL=install && make run\n`, ""]);
+    const files = listFiles(to);
+    for (const file of ["cmd/zebra7/main.ts", "api/zebra7/v1/greeter.proto", "internal/service/greeter.ts"])
+      assert.ok(files.includes(file), `${file} is there`);
+    assert.deepEqual(
+      files.filter((f) => kept.test(f)),
+      [],
+      "no path keeps the layout's name",
+    );
+    assert.deepEqual(
+      files.filter((f) => !f.endsWith(".png") && kept.test(readFileSync(join(to, f), "utf8"))),
+      [],
+      "no file keeps the layout's name, in lower, Pascal or upper case",
+    );
+    assert.deepEqual(
+      ["packages", "buf.gen.pkg.yaml", "test/pack.test.ts"].filter((f) => existsSync(join(to, f))),
+      [],
+      "the framework is left out",
+    );
+    assert.match(readFileSync(join(to, "api/zebra7/v1/greeter.proto"), "utf8"), /^package zebra7\.v1;$/m);
+    assert.match(readFileSync(join(to, "internal/conf/conf.ts"), "utf8"), /ZEBRA7_/);
+    const pkg = JSON.parse(readFileSync(join(to, "package.json"), "utf8"));
+    assert.deepEqual([pkg.name, pkg.workspaces, pkg.dependencies["@kratos-ts/kratos"]], ["@acme/zebra7", undefined, "^0.2.0"]);
+    assert.equal((await sh(to, "git", ["rev-parse", "--show-toplevel"])).stdout, `${to}\n`, "a repository of its own");
+    assert.ok((await sh(to, "git", ["ls-files"])).stdout.split("\n").includes("cmd/zebra7/main.ts"), "its files staged");
+  });
+
+  it("new refuses a bad name, a bad package name, a directory that is not empty (unless --force) and a directory that is no layout", async () => {
+    const refused = async (args: string[], message: string) =>
+      assert.deepEqual(await kratos(dir, "new", ...args, "--skip-install"), { code: 1, stdout: "", stderr: `kratos-ts: ${message}\n` });
+    await refused(
+      ["Demo-1", "--layout", root],
+      'invalid name "Demo-1": a service name is lower case letters and digits, starting with a letter (it names the proto package, the env prefix and the image)',
+    );
+    await refused(["demo", "--module", "Not A Name", "--layout", root], 'invalid --module "Not A Name": not an npm package name');
+    mkdirSync(join(dir, "taken"));
+    writeFileSync(join(dir, "taken/notes.txt"), "mine\n");
+    await refused(["demo", "--dir", "taken", "--layout", root], `${join(dir, "taken")} exists and is not empty; pass --force to write into it`);
+    assert.equal((await kratos(dir, "new", "demo", "--dir", "taken", "--layout", root, "--force", "--skip-install")).code, 0);
+    assert.equal(readFileSync(join(dir, "taken/notes.txt"), "utf8"), "mine\n", "--force writes beside what is there");
+    await refused(["demo", "--dir", "elsewhere", "--layout", join(dir, "taken/api")], `${join(dir, "taken/api")} is not a layout: it has no layout.json`);
   });
 
   it("proto add writes the CRUD skeleton with its HTTP rules, and leaves a file that exists as it is", async () => {

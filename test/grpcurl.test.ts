@@ -33,7 +33,7 @@ describe("grpcurl against the running app", { skip }, () => {
   it("lists the services through reflection", async () => {
     assert.deepEqual(await grpcurl(running.grpcAddress, "list"), {
       code: 0,
-      stdout: "grpc.health.v1.Health\ngrpc.reflection.v1.ServerReflection\ngrpc.reflection.v1alpha.ServerReflection\nhelloworld.v1.Greeter\n",
+      stdout: `${["grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection", "helloworld.v1.Greeter"].sort().join("\n")}\n`,
       stderr: "",
     });
   });

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { describe, it } from "node:test";
 import { repoRoot } from "./support/repo.js";
@@ -22,7 +22,8 @@ function imports(dir: string): Array<{ from: string; to: string; test: boolean }
 }
 
 const framework = "packages/kratos/";
-const all = ["api", "cmd", "internal", "test", "bench", `${framework}src`].flatMap(imports);
+// A service new from the layout has the framework from npm, not its sources: its rules then hold vacuously.
+const all = ["api", "cmd", "internal", "test", "bench", `${framework}src`].filter((d) => existsSync(join(root, d))).flatMap(imports);
 
 function offenders(fromPrefix: string, toPrefixes: string[]): string[] {
   // Tests may reach across layers to wire fakes; the layer rules are for the product code.

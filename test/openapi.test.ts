@@ -11,6 +11,7 @@ import { repoRoot } from "./support/repo.js";
 
 type Obj = Record<string, unknown>;
 interface Operation {
+  operationId?: string;
   parameters?: Obj[];
   requestBody?: Obj;
   responses: Record<string, { description: string; content: Obj }>;
@@ -189,7 +190,10 @@ describe("the generated openapi.yaml of the Greeter, with greeter.proto's valida
   });
 
   it("names VALIDATOR in the 400 of every operation whose request has rules", () => {
-    const operations = Object.values(greeter.paths).flatMap((ops) => Object.values(ops));
+    // The Greeter's: a service made from the layout may have added its own since.
+    const operations = Object.values(greeter.paths)
+      .flatMap((ops) => Object.values(ops))
+      .filter((o) => o.operationId?.startsWith("Greeter_"));
     assert.equal(operations.length, 6);
     for (const o of operations) {
       assert.equal(

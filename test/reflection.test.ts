@@ -12,6 +12,7 @@ import { call } from "./support/grpc.js";
 import { openReflection, type ReflectionStream, type ReflectionVersion, reflectionVersions, registryOf } from "./support/reflection.js";
 
 const greeterFile = "helloworld/v1/greeter.proto";
+// Sorted, as the tests compare them: where the greeter's file falls depends on the service's name.
 const greeterFiles = [
   "buf/validate/validate.proto",
   "google/api/annotations.proto",
@@ -19,7 +20,7 @@ const greeterFiles = [
   "google/protobuf/descriptor.proto",
   "google/protobuf/timestamp.proto",
   greeterFile,
-];
+].sort();
 const names = (files: FileDescriptorProto[]) => files.map((f) => f.name);
 const sorted = (list: string[]) => [...list].sort();
 
@@ -51,7 +52,7 @@ describe("gRPC server reflection over a real socket", () => {
         assert.equal(res.messageResponse.case, "listServicesResponse");
         assert.deepEqual(
           res.messageResponse.value.service.map((s) => s.name),
-          ["grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection", "helloworld.v1.Greeter"],
+          ["grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection", "helloworld.v1.Greeter"].sort(),
         );
         assert.equal((await stream.close()).code, status.OK);
       });

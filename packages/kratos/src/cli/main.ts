@@ -1,4 +1,6 @@
+import { relative } from "node:path";
 import { parseArgs } from "node:util";
+import { newService } from "./new.js";
 import { protoAdd } from "./proto-add.js";
 import { protoServer } from "./proto-server.js";
 import { run } from "./run.js";
@@ -10,11 +12,29 @@ Usage:
   kratos-ts <command> [arguments] [options]
 
 Commands:
+  new <name>           write a new service from the layout, renamed
   proto add <path>     write a proto skeleton with CRUD RPCs and their HTTP rules
   proto server <path>  write a service class implementing a proto's generated server
   run                  build the service and start it with configs/
 
 Run kratos-ts <command> --help for a command's options.
+`,
+  new: `Usage: kratos-ts new <name> [--module <package>] [--dir <path>] [--force] [--layout <dir|git URL>]
+
+Writes a new service from the layout, as kratos new does: its files with the layout's name (helloworld)
+replaced by <name> everywhere, in lower, Pascal and upper case, in contents and paths; package.json
+named <package> and depending on the framework from the registry; a fresh git repository. Then it runs
+make api, which installs the dependencies and generates the code of the renamed protos.
+<name> is lower case letters and digits, starting with a letter.
+
+Options:
+  -m, --module <package>   the npm package name (<name>)
+  -d, --dir <path>         where the service goes (./<name>); refused if not empty, unless --force
+  -f, --force              write into a directory that is not empty
+  -l, --layout <dir|url>   the layout, a directory or a git URL (the repository of this framework)
+      --framework <spec>   the @kratos-ts/kratos dependency: a version range or a file: tarball (^<this version>)
+      --skip-install       leave out make api: no install, the generated code still the layout's (run
+                           make api NPM_INSTALL=install before anything else)
 `,
   "proto add": `Usage: kratos-ts proto add api/<package>/v1/<name>.proto
 
@@ -52,6 +72,12 @@ export async function cli(argv: string[], root = process.cwd()): Promise<number>
       target: { type: "string", short: "t", default: "internal/service" },
       watch: { type: "boolean", short: "w" },
       conf: { type: "string", short: "c", default: "configs" },
+      module: { type: "string", short: "m" },
+      dir: { type: "string", short: "d" },
+      force: { type: "boolean", short: "f" },
+      layout: { type: "string", short: "l" },
+      framework: { type: "string" },
+      "skip-install": { type: "boolean" },
     },
   });
   const [group, sub, ...rest] = positionals;
@@ -73,6 +99,24 @@ export async function cli(argv: string[], root = process.cwd()): Promise<number>
     case "proto server": {
       const path = oneArg(command, args);
       for (const file of protoServer(root, path, values.target)) console.log(`wrote ${file}`);
+      return 0;
+    }
+    case "new": {
+      if (args.length !== 1) throw new UsageError(`new takes one name, got ${args.length}`);
+      const dir = newService(
+        {
+          name: args[0] as string,
+          module: values.module,
+          dir: values.dir,
+          force: values.force,
+          layout: values.layout,
+          framework: values.framework,
+          skipInstall: values["skip-install"],
+        },
+        root,
+      );
+      const next = values["skip-install"] ? "make api NPM_INSTALL=install && make run" : "make run";
+      console.log(`wrote ${dir}; next: cd ${relative(root, dir) || "."} && ${next}`);
       return 0;
     }
     case "run":

@@ -1,0 +1,148 @@
+import { execFileSync } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { pascalCase } from "./names.js";
+
+/** What a layout says of itself, in its layout.json: the name it renames, and what a new service leaves out. */
+interface LayoutManifest {
+  /** The service's name in the layout, replaced everywhere by the new one: lower, Pascal and upper case. */
+  name: string;
+  /** Paths (files or directories) of the layout that are not part of a new service: the framework's own. */
+  exclude: string[];
+}
+
+export interface NewOptions {
+  /** The new service's name: lower case letters and digits, starting with a letter. */
+  name: string;
+  /** Its npm package name; the name by default. */
+  module?: string;
+  /** Where it goes; ./<name> by default. */
+  dir?: string;
+  /** Write into a directory that is not empty. */
+  force?: boolean;
+  /** The layout: a directory or a git URL; by default the repository this framework package sits in. */
+  layout?: string;
+  /** The version (or file:, git: spec) of @kratos-ts/kratos the service depends on; ^ this package's version by default. */
+  framework?: string;
+  /** Leave out the install and make api that make the service ready to run (both need npm's registry). */
+  skipInstall?: boolean;
+}
+
+const NAME = /^[a-z][a-z0-9]*$/;
+// npm's rules for a package name: lower case, URL-safe, optionally scoped, at most 214 characters.
+const MODULE = /^(?:@[a-z0-9-~][a-z0-9-._~]*\/)?[a-z0-9-~][a-z0-9-._~]*$/;
+
+/** frameworkDir is the directory of this package, @kratos-ts/kratos (dist/cli/ is two levels down). */
+function frameworkDir(): string {
+  return resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+}
+
+/**
+ * newService writes a new service from a layout, as kratos new does: the layout's files (those git tracks,
+ * when it is a repository) less its framework, with its name replaced by the new one in every file and path,
+ * its package.json made the new service's own, and a fresh git repository. It returns the directory.
+ */
+export function newService(opts: NewOptions, cwd = process.cwd()): string {
+  if (!NAME.test(opts.name)) {
+    throw new Error(
+      `invalid name ${JSON.stringify(opts.name)}: a service name is lower case letters and digits, starting with a letter (it names the proto package, the env prefix and the image)`,
+    );
+  }
+  const module = opts.module ?? opts.name;
+  if (module.length > 214 || !MODULE.test(module)) throw new Error(`invalid --module ${JSON.stringify(module)}: not an npm package name`);
+  const dir = resolve(cwd, opts.dir ?? opts.name);
+  if (existsSync(dir) && readdirSync(dir).length > 0 && !opts.force) throw new Error(`${dir} exists and is not empty; pass --force to write into it`);
+  const { root, cleanup } = layoutSource(opts.layout);
+  try {
+    const manifestPath = join(root, "layout.json");
+    if (!existsSync(manifestPath)) throw new Error(`${root} is not a layout: it has no layout.json`);
+    const manifest = JSON.parse(readFileSync(manifestPath, "utf8")) as LayoutManifest;
+    const rename = renamer(manifest.name, opts.name);
+    const excluded = (file: string) => manifest.exclude.some((e) => file === e || file.startsWith(`${e}/`));
+    mkdirSync(dir, { recursive: true });
+    for (const file of filesOf(root)) {
+      if (excluded(file)) continue;
+      const to = join(dir, rename(file));
+      mkdirSync(dirname(to), { recursive: true });
+      const bytes = readFileSync(join(root, file));
+      // Text is renamed; a file with a NUL byte is binary (an image) and copied as it is.
+      if (bytes.includes(0)) cpSync(join(root, file), to);
+      else writeFileSync(to, rename(bytes.toString("utf8")));
+    }
+    ownPackage(dir, module, opts.framework ?? `^${(JSON.parse(readFileSync(join(frameworkDir(), "package.json"), "utf8")) as { version: string }).version}`);
+    execFileSync("git", ["init", "-q"], { cwd: dir, stdio: "ignore" });
+    // The generated code holds the protos' descriptors, whose package was renamed too: make api writes them anew,
+    // after an install that fits the layout's lock to the new package.json.
+    // Then the formatter: a name of another length moves where lines break and what sorts first.
+    if (!opts.skipInstall) {
+      try {
+        execFileSync("make", ["api", "fmt", "NPM_INSTALL=install"], { cwd: dir, stdio: ["ignore", "inherit", "inherit"] });
+      } catch (err) {
+        const status = (err as { status?: number }).status;
+        throw new Error(`${dir} is written, but make api fmt NPM_INSTALL=install failed there (exit ${status}): run it again there`);
+      }
+    }
+    // Staged, not committed: the first commit is the author's, and a staged service is itself a layout.
+    execFileSync("git", ["add", "-A"], { cwd: dir, stdio: "ignore" });
+    return dir;
+  } finally {
+    cleanup();
+  }
+}
+
+/** layoutSource is the layout's directory: the one given, a clone of a git URL, or this package's repository. */
+function layoutSource(layout: string | undefined): { root: string; cleanup: () => void } {
+  if (layout && /^(https?|ssh|git|file):\/\/|^git@/.test(layout)) {
+    const tmp = mkdtempSync(join(tmpdir(), "kratos-layout-"));
+    try {
+      execFileSync("git", ["clone", "-q", "--depth", "1", layout, tmp], { stdio: ["ignore", "ignore", "pipe"] });
+    } catch (err) {
+      rmSync(tmp, { recursive: true, force: true });
+      throw new Error(`git clone ${layout}: ${String((err as { stderr?: Buffer }).stderr ?? (err as Error).message).trim()}`);
+    }
+    return { root: tmp, cleanup: () => rmSync(tmp, { recursive: true, force: true }) };
+  }
+  const root = layout ? resolve(layout) : resolve(frameworkDir(), "../..");
+  if (!layout && !existsSync(join(root, "layout.json"))) throw new Error("no layout here: pass --layout <directory or git URL>");
+  return { root, cleanup: () => {} };
+}
+
+/** filesOf lists a layout's files: those git tracks in a repository, else all but node_modules, dist and .git. */
+function filesOf(root: string): string[] {
+  if (existsSync(join(root, ".git"))) {
+    const out = execFileSync("git", ["ls-files", "-z"], { cwd: root, maxBuffer: 64 << 20 }).toString("utf8");
+    return out.split("\0").filter((f) => f !== "" && existsSync(join(root, f)));
+  }
+  const walk = (rel: string): string[] =>
+    readdirSync(join(root, rel), { withFileTypes: true }).flatMap((d) => {
+      const path = rel ? `${rel}/${d.name}` : d.name;
+      if (d.isDirectory()) return ["node_modules", "dist", ".git"].includes(d.name) ? [] : walk(path);
+      return [path];
+    });
+  return walk("");
+}
+
+/** renamer replaces from by to in lower, Pascal and upper case: helloworld, Helloworld, HELLOWORLD. */
+function renamer(from: string, to: string): (text: string) => string {
+  const pairs: Array<[RegExp, string]> = [
+    [new RegExp(from, "g"), to],
+    [new RegExp(pascalCase(from), "g"), pascalCase(to)],
+    [new RegExp(from.toUpperCase(), "g"), to.toUpperCase()],
+  ];
+  return (text) => pairs.reduce((t, [pattern, replacement]) => t.replace(pattern, replacement), text);
+}
+
+/**
+ * ownPackage makes package.json the new service's: its name, and the framework from the registry (or the spec
+ * given) rather than from the layout's workspace. The layout's lock stays: the first install keeps its versions.
+ */
+function ownPackage(dir: string, module: string, framework: string): void {
+  const path = join(dir, "package.json");
+  const pkg = JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown> & { dependencies?: Record<string, string> };
+  pkg.name = module;
+  delete pkg.workspaces;
+  pkg.dependencies = { ...pkg.dependencies, "@kratos-ts/kratos": framework };
+  writeFileSync(path, `${JSON.stringify(pkg, null, 2)}\n`);
+}
