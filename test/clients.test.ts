@@ -3,6 +3,7 @@
 // metadata both ways, client middleware, and what a call made while serving a request sends on.
 import "reflect-metadata";
 import assert from "node:assert/strict";
+import { getEventListeners } from "node:events";
 import { after, before, describe, it } from "node:test";
 import { create, type MessageInitShape, toJson } from "@bufbuild/protobuf";
 import { Header, runInContext, TRACE_CONTEXT, TransportContext } from "@kratos-ts/kratos/context";
@@ -152,6 +153,13 @@ describe("the generated HTTP and gRPC clients", () => {
       setImmediate(() => aborter.abort());
       const err = await errorOf(call);
       assert.deepEqual([err.code, err.reason], [499, "CANCELED"]);
+    });
+
+    it(`${t.name}: leaves no listener on a signal that outlives its calls`, async () => {
+      const aborter = new AbortController();
+      const client = t.echo();
+      for (let i = 0; i < 3; i++) await client.get({ id: 1n }, { signal: aborter.signal });
+      assert.equal(getEventListeners(aborter.signal, "abort").length, 0);
     });
 
     it(`${t.name}: an endpoint with no server fails with 503`, async () => {

@@ -71,15 +71,18 @@ export class Caller {
     req: MessageInitShape<I>,
     opts: CallOptions = {},
   ): Promise<MessageShape<O>> {
-    const ctx = this.contextOf(method, opts);
+    const released: Array<() => void> = [];
+    const ctx = this.contextOf(method, opts, released);
     try {
       return (await this.handler(ctx, create(method.input, req))) as MessageShape<O>;
     } finally {
       ctx.done();
+      for (const release of released) release();
     }
   }
 
-  private contextOf(method: DescMethod, opts: CallOptions): TransportContext {
+  /** contextOf makes a call's Context; what it listens to on signals that outlive the call, it unregisters in released. */
+  private contextOf(method: DescMethod, opts: CallOptions, released: Array<() => void>): TransportContext {
     const served = currentContext();
     const deadline = Math.min(Date.now() + (opts.timeout ?? this.timeout), served?.deadline ?? Number.POSITIVE_INFINITY);
     const header = new Header();
@@ -102,8 +105,14 @@ export class Caller {
       onClientGone: (abort) => {
         const cancel = (signal: AbortSignal) => (signal.reason as { name?: string } | undefined)?.name !== "TimeoutError" && abort();
         for (const signal of [opts.signal, served?.signal]) {
-          if (signal?.aborted) cancel(signal);
-          else signal?.addEventListener("abort", () => cancel(signal), { once: true });
+          if (!signal) continue;
+          if (signal.aborted) {
+            cancel(signal);
+            continue;
+          }
+          const onAbort = () => cancel(signal);
+          signal.addEventListener("abort", onAbort, { once: true });
+          released.push(() => signal.removeEventListener("abort", onAbort));
         }
       },
     });
