@@ -9,12 +9,12 @@ import { create, type MessageInitShape, toJson } from "@bufbuild/protobuf";
 import { Header, runInContext, TRACE_CONTEXT, TransportContext } from "@kratos-ts/kratos/context";
 import { KratosError } from "@kratos-ts/kratos/errors";
 import { newLogger } from "@kratos-ts/kratos/log";
-import type { Middleware } from "@kratos-ts/kratos/middleware";
-import { LogCapture } from "@kratos-ts/kratos/testing";
+import { clientTracing, type Middleware } from "@kratos-ts/kratos/middleware";
+import { LogCapture, SpanCapture } from "@kratos-ts/kratos/testing";
 import type { CallOptions, ClientOptions } from "@kratos-ts/kratos/transport";
 import { GRPCClient } from "@kratos-ts/kratos/transport/grpc";
 import { HTTPClient } from "@kratos-ts/kratos/transport/http";
-import { ROOT_CONTEXT, TraceFlags, trace } from "@opentelemetry/api";
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, TraceFlags, trace } from "@opentelemetry/api";
 import { isUserNotFound } from "../api/helloworld/v1/error_reason_errors.js";
 import { newGreeterGRPCClient } from "../api/helloworld/v1/greeter_grpc.js";
 import { newGreeterHTTPClient } from "../api/helloworld/v1/greeter_http.js";
@@ -160,6 +160,32 @@ describe("the generated HTTP and gRPC clients", () => {
       const client = t.echo();
       for (let i = 0; i < 3; i++) await client.get({ id: 1n }, { signal: aborter.signal });
       assert.equal(getEventListeners(aborter.signal, "abort").length, 0);
+    });
+
+    it(`${t.name}: clientTracing makes each call a CLIENT span, the served request's child, and sends it as the called service's parent`, async () => {
+      const spans = new SpanCapture();
+      const client = t.echo({ middleware: [clientTracing({ tracerProvider: spans.provider })] });
+      const parent = { traceId: "4bf92f3577b34da6a3ce929d0e0e4736", spanId: "00f067aa0ba902b7", traceFlags: TraceFlags.SAMPLED };
+      const served = new TransportContext({ kind: "http", method: Echo.method.get, deadline: Date.now() + 1000 });
+      served.values.set(TRACE_CONTEXT, trace.setSpan(ROOT_CONTEXT, trace.wrapSpanContext(parent)));
+      await runInContext(served, () => client.get({ id: 1n }));
+      await errorOf(client.fail({ mode: "panic" }));
+      served.done();
+      const [ok, failed] = spans.ended();
+      assert.ok(ok && failed);
+      assert.deepEqual(
+        [ok.name, ok.kind, ok.spanContext().traceId, ok.parentSpanContext?.spanId, ok.status.code],
+        ["/echo.v1.Echo/Get", SpanKind.CLIENT, parent.traceId, parent.spanId, SpanStatusCode.UNSET],
+      );
+      assert.deepEqual(ok.attributes, {
+        "rpc.system": t.name,
+        "rpc.service": "echo.v1.Echo",
+        "rpc.method": "Get",
+        [t.name === "grpc" ? "rpc.grpc.status_code" : "http.response.status_code"]: t.name === "grpc" ? 0 : 200,
+      });
+      const seen = echo.echo.contexts.at(-2)?.requestHeader as Header;
+      assert.equal(seen.get("traceparent"), `00-${parent.traceId}-${ok.spanContext().spanId}-01`, "the called service's parent is the client span");
+      assert.deepEqual([failed.name, failed.parentSpanContext, failed.status.code], ["/echo.v1.Echo/Fail", undefined, SpanStatusCode.ERROR]);
     });
 
     it(`${t.name}: an endpoint with no server fails with 503`, async () => {
