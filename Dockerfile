@@ -1,16 +1,26 @@
+# The manifests npm ci needs, and nothing else, so that its layer is rebuilt only when they change: the root's,
+# and the framework's where the layout has its sources (packages/kratos; a new service has it from npm).
+FROM node:24-bookworm-slim AS manifests
+WORKDIR /src
+COPY . .
+RUN find . -mindepth 1 -maxdepth 1 ! -name package.json ! -name package-lock.json ! -name .npmrc ! -name packages -exec rm -rf {} + \
+ && if [ -d packages ]; then find packages -mindepth 2 -maxdepth 2 ! -name package.json ! -name bin -exec rm -rf {} +; fi
+
 # Build stage: install everything, compile the framework package and the service. Node 24 has SQLite built in
 # (node:sqlite), so better-sqlite3, the optional native addon that serves Node 20, is neither built nor shipped:
 # its build fails here for want of a compiler, which npm allows an optional dependency.
 FROM node:24-bookworm-slim AS builder
 WORKDIR /src
-COPY package.json package-lock.json .npmrc ./
-COPY packages/kratos/package.json packages/kratos/
-COPY packages/kratos/bin packages/kratos/bin
+COPY --from=manifests /src ./
 RUN npm ci --no-audit --no-fund
 COPY . .
 # protoplugin, the code generator's only dependency, is the framework's optional peer and a dev tool here:
 # npm keeps such "dev or optional" packages under --omit=dev alone, so optional ones are dropped too (98 -> 36 MB).
-RUN npx tsc -p packages/kratos/tsconfig.json && npx tsc -p tsconfig.json && npm prune --omit=dev --omit=optional
+# /out is what the runtime needs: the service, production dependencies and, where it is built here, the framework.
+RUN if [ -d packages/kratos ]; then npx tsc -p packages/kratos/tsconfig.json; fi \
+ && npx tsc -p tsconfig.json && npm prune --omit=dev --omit=optional \
+ && mkdir /out && cp -R package.json node_modules dist /out/ \
+ && if [ -d packages/kratos ]; then mkdir -p /out/packages/kratos && cp -R packages/kratos/package.json packages/kratos/dist /out/packages/kratos/; fi
 
 # Runtime stage: the compiled service, the framework it links to, production dependencies and the default config.
 FROM node:24-bookworm-slim
@@ -18,11 +28,7 @@ WORKDIR /app
 ENV NODE_ENV=production
 # glibc makes a malloc arena per thread, each keeping what it freed: two keep the resident set near the heap.
 ENV MALLOC_ARENA_MAX=2
-COPY --from=builder /src/package.json ./
-COPY --from=builder /src/node_modules ./node_modules
-COPY --from=builder /src/packages/kratos/package.json ./packages/kratos/
-COPY --from=builder /src/packages/kratos/dist ./packages/kratos/dist
-COPY --from=builder /src/dist ./dist
+COPY --from=builder /out ./
 # The default config, as kratos-layout places it: a directory mounted at /data/conf replaces it whole.
 COPY configs /data/conf
 # The service keeps its SQLite file in data/ below the working directory (data.database.source), as the node
