@@ -4,7 +4,7 @@
 import "reflect-metadata";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -106,6 +106,7 @@ describe("kratos-ts, the CLI", () => {
       "the framework is left out",
     );
     assert.match(readFileSync(join(to, "api/zebra7/v1/greeter.proto"), "utf8"), /^package zebra7\.v1;$/m);
+    assert.equal(statSync(join(to, ".ci/run")).mode & 0o777, statSync(join(root, ".ci/run")).mode & 0o777, "a script keeps its mode");
     assert.match(readFileSync(join(to, "internal/conf/conf.ts"), "utf8"), /ZEBRA7_/);
     const pkg = JSON.parse(readFileSync(join(to, "package.json"), "utf8"));
     assert.deepEqual([pkg.name, pkg.workspaces, pkg.dependencies["@kratos-ts/kratos"]], ["@acme/zebra7", undefined, "^0.2.0"]);

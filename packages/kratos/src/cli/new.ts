@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -70,6 +70,8 @@ export function newService(opts: NewOptions, cwd = process.cwd()): string {
       // Text is renamed; a file with a NUL byte is binary (an image) and copied as it is.
       if (bytes.includes(0)) cpSync(join(root, file), to);
       else writeFileSync(to, rename(bytes.toString("utf8")));
+      // An executable (a script) stays one.
+      chmodSync(to, statSync(join(root, file)).mode & 0o777);
     }
     ownPackage(dir, module, opts.framework ?? `^${(JSON.parse(readFileSync(join(frameworkDir(), "package.json"), "utf8")) as { version: string }).version}`);
     execFileSync("git", ["init", "-q"], { cwd: dir, stdio: "ignore" });
