@@ -87,7 +87,9 @@ compose up -d --no-deps migrate >/dev/null || fail "migrate did not start"
 migrate=$(name_of migrate)
 code=$(timeout 60 "$DOCKER" wait "$migrate") || fail "migrate did not exit within 60 s"
 [ "$code" = 0 ] || fail "migrate exited $code"
-"$DOCKER" logs "$migrate" 2>&1 | grep -q '"msg":"applied migration 0001_greeters"' || fail "migrate did not apply 0001_greeters"
+# The logs are read whole before grep: grep -q stops at its match, and podman, cut off mid-write, fails the pipeline.
+logs=$("$DOCKER" logs "$migrate" 2>&1)
+grep -q '"msg":"applied migration 0001_greeters"' <<<"$logs" || fail "migrate did not apply 0001_greeters"
 say "migrate: applied 0001_greeters, exit 0"
 
 compose up -d --no-deps helloworld-1 helloworld-2 >/dev/null || fail "the replicas did not start"
@@ -110,7 +112,8 @@ for port in "$HTTP_PORT_1" "$HTTP_PORT_2"; do
 done
 say "one PostgreSQL: greet count $want on both replicas"
 for service in helloworld-1 helloworld-2; do
-  if "$DOCKER" logs "$(name_of "$service")" 2>&1 | grep -q '"msg":"applied migration'; then fail "$service applied a migration again"; fi
+  logs=$("$DOCKER" logs "$(name_of "$service")" 2>&1)
+  if grep -q '"msg":"applied migration' <<<"$logs"; then fail "$service applied a migration again"; fi
 done
 
 stop_start=$(date +%s.%N)
