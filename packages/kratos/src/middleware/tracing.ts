@@ -4,6 +4,7 @@ import {
   createContextKey,
   context as otelContext,
   ROOT_CONTEXT,
+  type Span,
   SpanKind,
   SpanStatusCode,
   type TextMapGetter,
@@ -86,27 +87,7 @@ export function tracing(opts: TracingOptions = {}): Middleware {
     const served = managed ? otelContext.with(traced, invoke, undefined, next, ctx, req) : invoke(next, ctx, req);
     // A span that records nothing has nothing to be told at the end: no promise reaction for it.
     if (!span.isRecording()) return served;
-    const codeKey = ctx.kind === "grpc" ? "rpc.grpc.status_code" : "http.response.status_code";
-    return served.then(
-      (reply) => {
-        span.setAttribute(codeKey, ctx.kind === "grpc" ? 0 : 200);
-        span.end();
-        return reply;
-      },
-      (err: unknown) => {
-        // The code the client is answered with: a handler's bug is the 500 UNKNOWN recovery makes of it.
-        const e = answerOf(err);
-        span.setAttribute(codeKey, ctx.kind === "grpc" ? (e.grpcCode ?? toGRPCCode(e.code)) : e.code);
-        span.setAttribute("error.type", e.reason || String(e.code));
-        // A refused request is the client's error, not the server's: only a 5xx marks the server span failed.
-        if (e.code >= 500) {
-          span.setStatus({ code: SpanStatusCode.ERROR, message: e.message });
-          if (err instanceof Error) span.recordException(err);
-        }
-        span.end();
-        throw err;
-      },
-    );
+    return endWith(span, ctx, served, true);
   };
 }
 
@@ -130,23 +111,35 @@ export function clientTracing(opts: TracingOptions = {}): Middleware {
     const span = tracer.startSpan(ctx.operation, { kind: SpanKind.CLIENT, attributes }, parent);
     // The call's own span replaces the served request's as the parent the called service sees.
     propagator.inject(trace.setSpan(parent, span), ctx.requestHeader, headerSetter);
-    const codeKey = ctx.kind === "grpc" ? "rpc.grpc.status_code" : "http.response.status_code";
-    return invoke(next, ctx, req).then(
-      (reply) => {
-        span.setAttribute(codeKey, ctx.kind === "grpc" ? 0 : 200);
-        span.end();
-        return reply;
-      },
-      (err: unknown) => {
-        const e = answerOf(err);
-        span.setAttribute(codeKey, ctx.kind === "grpc" ? (e.grpcCode ?? toGRPCCode(e.code)) : e.code);
-        span.setAttribute("error.type", e.reason || String(e.code));
-        if (e.code >= 500) span.setStatus({ code: SpanStatusCode.ERROR, message: e.message });
-        span.end();
-        throw err;
-      },
-    );
+    return endWith(span, ctx, invoke(next, ctx, req), false);
   };
+}
+
+/**
+ * endWith ends span as served settles, with the code the caller is answered with (a handler's bug is the 500
+ * UNKNOWN recovery makes of it); a 5xx marks it ERROR, with the exception recorded when recordException.
+ */
+function endWith<R>(span: Span, ctx: Context, served: Promise<R>, recordException: boolean): Promise<R> {
+  const codeKey = ctx.kind === "grpc" ? "rpc.grpc.status_code" : "http.response.status_code";
+  return served.then(
+    (reply) => {
+      span.setAttribute(codeKey, ctx.kind === "grpc" ? 0 : 200);
+      span.end();
+      return reply;
+    },
+    (err: unknown) => {
+      const e = answerOf(err);
+      span.setAttribute(codeKey, ctx.kind === "grpc" ? (e.grpcCode ?? toGRPCCode(e.code)) : e.code);
+      span.setAttribute("error.type", e.reason || String(e.code));
+      // A refused request is the client's error, not the server's: only a 5xx marks the span failed.
+      if (e.code >= 500) {
+        span.setStatus({ code: SpanStatusCode.ERROR, message: e.message });
+        if (recordException && err instanceof Error) span.recordException(err);
+      }
+      span.end();
+      throw err;
+    },
+  );
 }
 
 const PROBE = createContextKey("@kratos-ts/kratos context manager probe");
