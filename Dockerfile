@@ -1,9 +1,10 @@
 # The manifests npm ci needs, and nothing else, so that its layer is rebuilt only when they change: the root's,
-# and the framework's where the layout has its sources (packages/kratos; a new service has it from npm).
+# the framework's where the layout has its sources (packages/kratos; a new service has it from npm), and the
+# tarballs a service depends on from vendor/ (kratos-ts new --framework <tarball>).
 FROM node:24-bookworm-slim AS manifests
 WORKDIR /src
 COPY . .
-RUN find . -mindepth 1 -maxdepth 1 ! -name package.json ! -name package-lock.json ! -name .npmrc ! -name packages -exec rm -rf {} + \
+RUN find . -mindepth 1 -maxdepth 1 ! -name package.json ! -name package-lock.json ! -name .npmrc ! -name packages ! -name vendor -exec rm -rf {} + \
  && if [ -d packages ]; then find packages -mindepth 2 -maxdepth 2 ! -name package.json ! -name bin -exec rm -rf {} +; fi
 
 # Build stage: install everything, compile the framework package and the service. Node 24 has SQLite built in

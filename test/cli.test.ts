@@ -114,6 +114,29 @@ describe("kratos-ts, the CLI", () => {
     assert.ok((await sh(to, "git", ["ls-files"])).stdout.split("\n").includes("cmd/zebra7/main.ts"), "its files staged");
   });
 
+  it("new, from the framework package alone, writes the layout bundled in it by npm pack: the same files as from the layout", async () => {
+    // The package as npm installs it elsewhere: its bin and dist, its dependencies beside it, no layout above it.
+    const pkg = join(dir, "installed/node_modules/@kratos-ts/kratos");
+    mkdirSync(pkg, { recursive: true });
+    for (const part of ["package.json", "bin", "dist"]) cpSync(join(framework, part), join(pkg, part), { recursive: true, dereference: true });
+    symlinkSync(join(root, "node_modules/@bufbuild"), join(dir, "installed/node_modules/@bufbuild"));
+    // What npm pack's prepack does (scripts/bundle-layout.js), into the copy.
+    const { bundleLayout } = await import(pathToFileURL(join(framework, "dist/cli/layout.js")).href);
+    bundleLayout(root, join(pkg, "dist/layout.json.gz"));
+    const fromBundle = await sh(dir, process.execPath, [join(pkg, "bin/kratos-ts.js"), "new", "okapi", "--dir", "bundled", "--skip-install"]);
+    assert.equal(fromBundle.code, 0, fromBundle.stderr);
+    const fromLayout = await kratos(dir, "new", "okapi", "--dir", "checkout", "--layout", root, "--skip-install");
+    assert.equal(fromLayout.code, 0, fromLayout.stderr);
+    const files = listFiles(join(dir, "checkout")).sort();
+    assert.deepEqual(listFiles(join(dir, "bundled")).sort(), files);
+    for (const file of files) {
+      const [a, b] = [join(dir, "bundled", file), join(dir, "checkout", file)];
+      assert.ok(readFileSync(a).equals(readFileSync(b)), `${file} is the same`);
+      assert.equal(statSync(a).mode, statSync(b).mode, `${file} keeps its mode`);
+    }
+    assert.ok(files.length > 100, `${files.length} files`);
+  });
+
   it("new refuses a bad name, a bad package name, a directory that is not empty (unless --force) and a directory that is no layout", async () => {
     const refused = async (args: string[], message: string) =>
       assert.deepEqual(await kratos(dir, "new", ...args, "--skip-install"), { code: 1, stdout: "", stderr: `kratos-ts: ${message}\n` });

@@ -93,7 +93,7 @@ function listFiles(dir: string, base = dir): string[] {
 after(killAll);
 
 describe("the @kratos-ts/kratos package", () => {
-  it("packs its compiled code with types, its plugin and its protos, and no tests or sources", async () => {
+  it("packs its compiled code with types, its plugin, its CLI with the layout bundled, its protos, and no tests or sources", async () => {
     const files = await packedFiles();
     const paths = new Set(files.map((f) => f.path));
     for (const want of [
@@ -101,6 +101,8 @@ describe("the @kratos-ts/kratos package", () => {
       "dist/index.js",
       "dist/index.d.ts",
       "bin/protoc-gen-kratos.js",
+      "bin/kratos-ts.js",
+      "dist/layout.json.gz",
       "proto/google/api/annotations.proto",
       "proto/buf/validate/validate.proto",
     ]) {

@@ -31,8 +31,10 @@ Options:
   -m, --module <package>   the npm package name (<name>)
   -d, --dir <path>         where the service goes (./<name>); refused if not empty, unless --force
   -f, --force              write into a directory that is not empty
-  -l, --layout <dir|url>   the layout, a directory or a git URL (the repository of this framework)
-      --framework <spec>   the @kratos-ts/kratos dependency: a version range or a file: tarball (^<this version>)
+  -l, --layout <dir|url>   the layout, a directory or a git URL (the checkout this framework is built in,
+                           else the layout bundled in this package)
+      --framework <spec>   the @kratos-ts/kratos dependency: a version range (^<this version>), or a tarball
+                           of it (npm pack's .tgz), which is copied into vendor/
       --skip-install       leave out make api: no install, the generated code still the layout's (run
                            make api NPM_INSTALL=install before anything else)
 `,

@@ -1,17 +1,8 @@
 import { execFileSync } from "node:child_process";
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
+import { filesOf, frameworkDir, isExcluded, layoutSource, readManifest } from "./layout.js";
 import { pascalCase } from "./names.js";
-
-/** What a layout says of itself, in its layout.json: the name it renames, and what a new service leaves out. */
-interface LayoutManifest {
-  /** The service's name in the layout, replaced everywhere by the new one: lower, Pascal and upper case. */
-  name: string;
-  /** Paths (files or directories) of the layout that are not part of a new service: the framework's own. */
-  exclude: string[];
-}
 
 export interface NewOptions {
   /** The new service's name: lower case letters and digits, starting with a letter. */
@@ -22,9 +13,12 @@ export interface NewOptions {
   dir?: string;
   /** Write into a directory that is not empty. */
   force?: boolean;
-  /** The layout: a directory or a git URL; by default the repository this framework package sits in. */
+  /** The layout: a directory or a git URL; by default the checkout this package sits in, else the layout bundled in it. */
   layout?: string;
-  /** The version (or file:, git: spec) of @kratos-ts/kratos the service depends on; ^ this package's version by default. */
+  /**
+   * The version (or git: spec) of @kratos-ts/kratos the service depends on; ^ this package's version by default.
+   * A tarball of it (npm pack's .tgz, a path or a file: spec) is copied into the service's vendor/.
+   */
   framework?: string;
   /** Leave out the install and make api that make the service ready to run (both need npm's registry). */
   skipInstall?: boolean;
@@ -33,11 +27,6 @@ export interface NewOptions {
 const NAME = /^[a-z][a-z0-9]*$/;
 // npm's rules for a package name: lower case, URL-safe, optionally scoped, at most 214 characters.
 const MODULE = /^(?:@[a-z0-9-~][a-z0-9-._~]*\/)?[a-z0-9-~][a-z0-9-._~]*$/;
-
-/** frameworkDir is the directory of this package, @kratos-ts/kratos (dist/cli/ is two levels down). */
-function frameworkDir(): string {
-  return resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-}
 
 /**
  * newService writes a new service from a layout, as kratos new does: the layout's files (those git tracks,
@@ -56,14 +45,11 @@ export function newService(opts: NewOptions, cwd = process.cwd()): string {
   if (existsSync(dir) && readdirSync(dir).length > 0 && !opts.force) throw new Error(`${dir} exists and is not empty; pass --force to write into it`);
   const { root, cleanup } = layoutSource(opts.layout);
   try {
-    const manifestPath = join(root, "layout.json");
-    if (!existsSync(manifestPath)) throw new Error(`${root} is not a layout: it has no layout.json`);
-    const manifest = JSON.parse(readFileSync(manifestPath, "utf8")) as LayoutManifest;
+    const manifest = readManifest(root);
     const rename = renamer(manifest.name, opts.name);
-    const excluded = (file: string) => manifest.exclude.some((e) => file === e || file.startsWith(`${e}/`));
     mkdirSync(dir, { recursive: true });
     for (const file of filesOf(root)) {
-      if (excluded(file)) continue;
+      if (isExcluded(manifest, file)) continue;
       const to = join(dir, rename(file));
       mkdirSync(dirname(to), { recursive: true });
       const bytes = readFileSync(join(root, file));
@@ -73,7 +59,8 @@ export function newService(opts: NewOptions, cwd = process.cwd()): string {
       // An executable (a script) stays one.
       chmodSync(to, statSync(join(root, file)).mode & 0o777);
     }
-    ownPackage(dir, module, opts.framework ?? `^${(JSON.parse(readFileSync(join(frameworkDir(), "package.json"), "utf8")) as { version: string }).version}`);
+    const framework = opts.framework ?? `^${(JSON.parse(readFileSync(join(frameworkDir(), "package.json"), "utf8")) as { version: string }).version}`;
+    ownPackage(dir, module, vendored(framework, dir, cwd));
     execFileSync("git", ["init", "-q"], { cwd: dir, stdio: "ignore" });
     // The generated code holds the protos' descriptors, whose package was renamed too: make api writes them anew,
     // after an install that fits the layout's lock to the new package.json.
@@ -94,36 +81,16 @@ export function newService(opts: NewOptions, cwd = process.cwd()): string {
   }
 }
 
-/** layoutSource is the layout's directory: the one given, a clone of a git URL, or this package's repository. */
-function layoutSource(layout: string | undefined): { root: string; cleanup: () => void } {
-  if (layout && /^(https?|ssh|git|file):\/\/|^git@/.test(layout)) {
-    const tmp = mkdtempSync(join(tmpdir(), "kratos-layout-"));
-    try {
-      execFileSync("git", ["clone", "-q", "--depth", "1", layout, tmp], { stdio: ["ignore", "ignore", "pipe"] });
-    } catch (err) {
-      rmSync(tmp, { recursive: true, force: true });
-      throw new Error(`git clone ${layout}: ${String((err as { stderr?: Buffer }).stderr ?? (err as Error).message).trim()}`);
-    }
-    return { root: tmp, cleanup: () => rmSync(tmp, { recursive: true, force: true }) };
-  }
-  const root = layout ? resolve(layout) : resolve(frameworkDir(), "../..");
-  if (!layout && !existsSync(join(root, "layout.json"))) throw new Error("no layout here: pass --layout <directory or git URL>");
-  return { root, cleanup: () => {} };
-}
-
-/** filesOf lists a layout's files: those git tracks in a repository, else all but node_modules, dist and .git. */
-function filesOf(root: string): string[] {
-  if (existsSync(join(root, ".git"))) {
-    const out = execFileSync("git", ["ls-files", "-z"], { cwd: root, maxBuffer: 64 << 20 }).toString("utf8");
-    return out.split("\0").filter((f) => f !== "" && existsSync(join(root, f)));
-  }
-  const walk = (rel: string): string[] =>
-    readdirSync(join(root, rel), { withFileTypes: true }).flatMap((d) => {
-      const path = rel ? `${rel}/${d.name}` : d.name;
-      if (d.isDirectory()) return ["node_modules", "dist", ".git"].includes(d.name) ? [] : walk(path);
-      return [path];
-    });
-  return walk("");
+/**
+ * vendored is the dependency spec of the framework: a tarball, copied into the service's vendor/ so that its
+ * installs and its image build (the Dockerfile keeps vendor/) find it, as file:vendor/<name>.tgz; else spec.
+ */
+function vendored(spec: string, dir: string, cwd: string): string {
+  const path = resolve(cwd, spec.replace(/^file:/, ""));
+  if (!spec.endsWith(".tgz") || !existsSync(path)) return spec;
+  mkdirSync(join(dir, "vendor"), { recursive: true });
+  copyFileSync(path, join(dir, "vendor", basename(path)));
+  return `file:vendor/${basename(path)}`;
 }
 
 /** renamer replaces from by to in lower, Pascal and upper case: helloworld, Helloworld, HELLOWORLD. */

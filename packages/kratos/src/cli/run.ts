@@ -18,19 +18,29 @@ export async function run(root: string, opts: { watch: boolean; conf: string }):
   const main = mainOf(root);
   const build = await exitOf(spawn("make", ["build"], { cwd: root, stdio: "inherit" }));
   if (build !== 0) return build;
-  const children: ChildProcess[] = [];
+  let compiler: ChildProcess | undefined;
   if (opts.watch) {
-    children.push(spawn(join(root, "node_modules/.bin/tsc"), ["-p", "tsconfig.json", "--watch", "--preserveWatchOutput"], { cwd: root, stdio: "inherit" }));
+    // A group of its own, signalled whole: node_modules/.bin/tsc is a launcher whose compiler is a child of it.
+    const args = ["-p", "tsconfig.json", "--watch", "--preserveWatchOutput"];
+    compiler = spawn(join(root, "node_modules/.bin/tsc"), args, { cwd: root, stdio: "inherit", detached: true });
   }
   const node = [...(opts.watch ? ["--watch-path=dist", "--watch-preserve-output"] : []), "--enable-source-maps", main, "-conf", opts.conf];
   const service = spawn(process.execPath, node, { cwd: root, stdio: "inherit", env: { MALLOC_ARENA_MAX: "2", ...process.env } });
-  children.push(service);
+  const stopCompiler = (signal: NodeJS.Signals) => {
+    if (compiler?.pid === undefined) return;
+    try {
+      process.kill(-compiler.pid, signal);
+    } catch {
+      // ESRCH: the group is gone already.
+    }
+  };
   const forward = (signal: NodeJS.Signals) => {
-    for (const child of children) child.kill(signal);
+    service.kill(signal);
+    stopCompiler(signal);
   };
   process.on("SIGINT", forward).on("SIGTERM", forward);
   const code = await exitOf(service);
-  for (const child of children) if (child !== service) child.kill("SIGTERM");
+  stopCompiler("SIGTERM");
   return code;
 }
 

@@ -23,6 +23,7 @@ import {
 import type { Context } from "../../context/context.js";
 import { currentContext } from "../../context/current.js";
 import { abortError, ErrDeadlineExceeded } from "../../errors/abort.js";
+import { UNKNOWN_REASON } from "../../errors/codes.js";
 import { findError, type KratosError } from "../../errors/errors.js";
 import { Caller, type CallOptions, type ClientOptions, propagateInto } from "../client.js";
 import { definitionOf } from "./definition.js";
@@ -137,7 +138,7 @@ export class GRPCClient {
  */
 function errorOf(err: ServiceError, signal: AbortSignal): KratosError {
   const sent = findError(err) as KratosError;
-  if (sent.reason !== "") return sent;
+  if (sent.reason !== UNKNOWN_REASON) return sent;
   if (signal.aborted) return abortError(signal, err);
   if (err.code === status.DEADLINE_EXCEEDED) return ErrDeadlineExceeded.withCause(err);
   return sent;
