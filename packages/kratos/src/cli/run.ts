@@ -16,7 +16,8 @@ export function mainOf(root: string): string {
  */
 export async function run(root: string, opts: { watch: boolean; conf: string }): Promise<number> {
   const main = mainOf(root);
-  const build = await exitOf(spawn("make", ["build"], { cwd: root, stdio: "inherit" }));
+  // --no-print-directory: run started from make (MAKELEVEL set) would otherwise print make's "Entering directory".
+  const build = await exitOf(spawn("make", ["--no-print-directory", "build"], { cwd: root, stdio: "inherit" }));
   if (build !== 0) return build;
   let compiler: ChildProcess | undefined;
   if (opts.watch) {
