@@ -61,6 +61,7 @@ export async function startPinned(dir: string, env: Record<string, string>): Pro
     argv,
     childEnv({
       MALLOC_ARENA_MAX: "2",
+      MALLOC_MMAP_THRESHOLD_: "16384",
       HELLOWORLD_SERVER_HTTP_ADDR: `127.0.0.1:${http}`,
       HELLOWORLD_SERVER_GRPC_ADDR: `127.0.0.1:${grpc}`,
       HELLOWORLD_LOG_FORMAT: "json",

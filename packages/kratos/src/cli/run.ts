@@ -26,7 +26,11 @@ export async function run(root: string, opts: { watch: boolean; conf: string }):
     compiler = spawn(join(root, "node_modules/.bin/tsc"), args, { cwd: root, stdio: "inherit", detached: true });
   }
   const node = [...(opts.watch ? ["--watch-path=dist", "--watch-preserve-output"] : []), "--enable-source-maps", main, "-conf", opts.conf];
-  const service = spawn(process.execPath, node, { cwd: root, stdio: "inherit", env: { MALLOC_ARENA_MAX: "2", ...process.env } });
+  const service = spawn(process.execPath, node, {
+    cwd: root,
+    stdio: "inherit",
+    env: { MALLOC_ARENA_MAX: "2", MALLOC_MMAP_THRESHOLD_: "16384", ...process.env },
+  });
   const stopCompiler = (signal: NodeJS.Signals) => {
     if (compiler?.pid === undefined) return;
     try {
