@@ -4,7 +4,7 @@
 import "reflect-metadata";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -14,6 +14,7 @@ import { newLogger } from "@kratos-ts/kratos/log";
 import { LogCapture } from "@kratos-ts/kratos/testing";
 import { GRPCClient, GRPCServer } from "@kratos-ts/kratos/transport/grpc";
 import { HTTPClient, HTTPServer } from "@kratos-ts/kratos/transport/http";
+import { listFiles } from "./support/files.js";
 import { repoRoot } from "./support/repo.js";
 
 const root = repoRoot();
@@ -34,15 +35,6 @@ function sh(dir: string, file: string, args: string[]): Promise<{ code: number; 
 const kratos = (dir: string, ...args: string[]) => sh(dir, process.execPath, [join(framework, "bin/kratos-ts.js"), ...args]);
 
 const PROTO = "api/blog/v1/post.proto";
-
-/** listFiles lists the files under dir, as paths relative to it, .git left out. */
-function listFiles(dir: string, rel = ""): string[] {
-  return readdirSync(join(dir, rel), { withFileTypes: true }).flatMap((d) => {
-    const path = rel ? `${rel}/${d.name}` : d.name;
-    if (d.isDirectory()) return d.name === ".git" ? [] : listFiles(dir, path);
-    return [path];
-  });
-}
 
 describe("kratos-ts, the CLI", () => {
   let dir: string;
@@ -151,6 +143,8 @@ describe("kratos-ts, the CLI", () => {
     assert.equal((await kratos(dir, "new", "demo", "--dir", "taken", "--layout", root, "--force", "--skip-install")).code, 0);
     assert.equal(readFileSync(join(dir, "taken/notes.txt"), "utf8"), "mine\n", "--force writes beside what is there");
     await refused(["demo", "--dir", "elsewhere", "--layout", join(dir, "taken/api")], `${join(dir, "taken/api")} is not a layout: it has no layout.json`);
+    await refused(["demo", "--dir", "gone", "--layout", root, "--framework", "./gone.tgz"], `--framework ./gone.tgz: ${join(dir, "gone.tgz")} does not exist`);
+    assert.equal(existsSync(join(dir, "gone")), false, "nothing is written for a framework that is not there");
   });
 
   it("proto add writes the CRUD skeleton with its HTTP rules, and leaves a file that exists as it is", async () => {

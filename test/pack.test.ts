@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { cpSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { cpSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { builtinModules } from "node:module";
 import { tmpdir } from "node:os";
-import { delimiter, dirname, join, relative, sep } from "node:path";
+import { delimiter, dirname, join, sep } from "node:path";
 import { after, describe, it } from "node:test";
 import { pathToFileURL } from "node:url";
+import { listFiles } from "./support/files.js";
 import { killAll, startNode } from "./support/process.js";
 import { repoRoot } from "./support/repo.js";
 
@@ -81,13 +82,6 @@ function consumerEnv(): NodeJS.ProcessEnv {
   const path = (process.env.PATH ?? "").split(delimiter).filter((p) => p && !inRepo(p));
   env.PATH = [dirname(process.execPath), ...path].join(delimiter);
   return env;
-}
-
-function listFiles(dir: string, base = dir): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    return statSync(path).isDirectory() ? listFiles(path, base) : [relative(base, path)];
-  });
 }
 
 after(killAll);

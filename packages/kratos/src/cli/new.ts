@@ -43,6 +43,7 @@ export function newService(opts: NewOptions, cwd = process.cwd()): string {
   if (module.length > 214 || !MODULE.test(module)) throw new Error(`invalid --module ${JSON.stringify(module)}: not an npm package name`);
   const dir = resolve(cwd, opts.dir ?? opts.name);
   if (existsSync(dir) && readdirSync(dir).length > 0 && !opts.force) throw new Error(`${dir} exists and is not empty; pass --force to write into it`);
+  const tarball = opts.framework === undefined ? undefined : tarballOf(opts.framework, cwd);
   const { root, cleanup } = layoutSource(opts.layout);
   try {
     const manifest = readManifest(root);
@@ -60,7 +61,7 @@ export function newService(opts: NewOptions, cwd = process.cwd()): string {
       chmodSync(to, statSync(join(root, file)).mode & 0o777);
     }
     const framework = opts.framework ?? `^${(JSON.parse(readFileSync(join(frameworkDir(), "package.json"), "utf8")) as { version: string }).version}`;
-    ownPackage(dir, module, vendored(framework, dir, cwd));
+    ownPackage(dir, module, tarball ? vendored(tarball, dir) : framework);
     execFileSync("git", ["init", "-q"], { cwd: dir, stdio: "ignore" });
     // The generated code holds the protos' descriptors, whose package was renamed too: make api writes them anew,
     // after an install that fits the layout's lock to the new package.json.
@@ -82,15 +83,24 @@ export function newService(opts: NewOptions, cwd = process.cwd()): string {
 }
 
 /**
- * vendored is the dependency spec of the framework: a tarball, copied into the service's vendor/ so that its
- * installs and its image build (the Dockerfile keeps vendor/) find it, as file:vendor/<name>.tgz; else spec.
+ * tarballOf is the absolute path of the tarball a --framework spec names (a path or file: ending in .tgz), or
+ * undefined for a registry spec; a tarball that is not there is refused before anything is written.
  */
-function vendored(spec: string, dir: string, cwd: string): string {
+function tarballOf(spec: string, cwd: string): string | undefined {
+  if (!spec.endsWith(".tgz")) return undefined;
   const path = resolve(cwd, spec.replace(/^file:/, ""));
-  if (!spec.endsWith(".tgz") || !existsSync(path)) return spec;
+  if (!existsSync(path)) throw new Error(`--framework ${spec}: ${path} does not exist`);
+  return path;
+}
+
+/**
+ * vendored copies the framework's tarball into the service's vendor/, so that its installs and its image build
+ * (the Dockerfile keeps vendor/) find it, and is its dependency spec: file:vendor/<name>.tgz.
+ */
+function vendored(tarball: string, dir: string): string {
   mkdirSync(join(dir, "vendor"), { recursive: true });
-  copyFileSync(path, join(dir, "vendor", basename(path)));
-  return `file:vendor/${basename(path)}`;
+  copyFileSync(tarball, join(dir, "vendor", basename(tarball)));
+  return `file:vendor/${basename(tarball)}`;
 }
 
 /** renamer replaces from by to in lower, Pascal and upper case: helloworld, Helloworld, HELLOWORLD. */
