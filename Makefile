@@ -49,7 +49,7 @@ build: framework
 .PHONY: run
 # install, build and start the service with configs/
 run: build
-	MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=16384 node --enable-source-maps dist/cmd/helloworld/main.js -conf configs
+	MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=32768 MALLOC_TOP_PAD_=1048576 node --enable-source-maps dist/cmd/helloworld/main.js -conf configs
 
 .PHONY: new-test
 # kratos-ts new from this layout (the framework packed), proto add, make api, proto server, then its make test

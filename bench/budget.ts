@@ -1,12 +1,16 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ALLOCATOR_ENV } from "@kratos-ts/kratos";
 import { closedLoop, loadgen, runLoad } from "../test/support/loadgen.js";
 import { type PinnedService, pinToClientCore, startPinned } from "../test/support/pinned.js";
 import { median, quantile } from "./stats.js";
 
 /** The service with access log, tracing and metrics off, by the environment that overrides its config. */
 export const QUIET_ENV = { HELLOWORLD_LOG_ACCESS: "false", HELLOWORLD_TRACE_ENABLED: "false", HELLOWORLD_SERVER_HTTP_METRICS_PATH: "" };
+
+/** The service on glibc's own malloc settings: every variable of the framework's ALLOCATOR_ENV unset. */
+export const GLIBC_DEFAULT_ENV: Record<string, undefined> = Object.fromEntries(Object.keys(ALLOCATOR_ENV).map((key) => [key, undefined]));
 
 /** The paired ratios of one comparison: medians and quartiles of the rounds' a/b. */
 export interface ProcessComparison {
@@ -19,7 +23,11 @@ export interface ProcessComparison {
  * withPair starts the service twice, a (env a) and b (env b), both on core 0 with the limiter off, moves this process
  * to core 1, runs measure on them, and stops them.
  */
-async function withPair<T>(a: Record<string, string>, b: Record<string, string>, measure: (pa: PinnedService, pb: PinnedService) => Promise<T>): Promise<T> {
+async function withPair<T>(
+  a: Record<string, string | undefined>,
+  b: Record<string, string | undefined>,
+  measure: (pa: PinnedService, pb: PinnedService) => Promise<T>,
+): Promise<T> {
   pinToClientCore();
   const dir = mkdtempSync(join(tmpdir(), "bench-budget-"));
   // 32 clients keep it saturated, which the limiter would rightly shed: this measures what a request costs.
@@ -48,7 +56,12 @@ async function served(kind: "http" | "grpc", p: PinnedService, seconds: number):
  * process writes its lines to a file, and this one moves to core 1. Every answer is checked by loadgen; any that is
  * not a success fails it.
  */
-export function compareProcesses(kind: "http" | "grpc", rounds: number, a: Record<string, string>, b: Record<string, string>): Promise<ProcessComparison> {
+export function compareProcesses(
+  kind: "http" | "grpc",
+  rounds: number,
+  a: Record<string, string | undefined>,
+  b: Record<string, string | undefined>,
+): Promise<ProcessComparison> {
   return withPair(a, b, async (pa, pb) => {
     // Warm both up, so that neither is measured while its code is still being compiled.
     for (const p of [pa, pb, pa, pb]) await served(kind, p, 2);
@@ -88,8 +101,8 @@ export interface CostComparison {
 export function compareCosts(
   kind: "http" | "grpc",
   rounds: number,
-  a: Record<string, string>,
-  b: Record<string, string>,
+  a: Record<string, string | undefined>,
+  b: Record<string, string | undefined>,
   seconds = 3,
 ): Promise<CostComparison> {
   return withPair(a, b, async (pa, pb) => {

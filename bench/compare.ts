@@ -3,6 +3,7 @@ import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { create } from "@bufbuild/protobuf";
 import { credentials, Metadata } from "@grpc/grpc-js";
+import { ALLOCATOR_ENV } from "@kratos-ts/kratos";
 import { GreeterClient } from "../api/helloworld/v1/greeter_grpc.js";
 import { HelloRequestSchema } from "../api/helloworld/v1/greeter_pb.js";
 import { closedLoop, type Load, runLoad } from "../test/support/loadgen.js";
@@ -116,6 +117,8 @@ async function start(target: Target, dir: string): Promise<Started> {
       ? [join(repoRoot(), "dist/cmd/helloworld/main.js"), "-conf", join(repoRoot(), "configs")]
       : [join(repoRoot(), "dist/bench/baselines/main.js"), target, String(ports.http), String(ports.grpc)];
   const env = childEnv({
+    // The service as make run and the image run it; the bare servers as a team would start them, with glibc's defaults.
+    ...(target === "service" ? ALLOCATOR_ENV : {}),
     HELLOWORLD_SERVER_HTTP_ADDR: `127.0.0.1:${ports.http}`,
     HELLOWORLD_SERVER_GRPC_ADDR: `127.0.0.1:${ports.grpc}`,
     HELLOWORLD_LOG_FORMAT: "json",

@@ -2,7 +2,7 @@ import "reflect-metadata";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { repoRoot } from "../test/support/repo.js";
-import { canCompareProcesses, compareCosts, compareProcesses, QUIET_ENV } from "./budget.js";
+import { canCompareProcesses, compareCosts, compareProcesses, GLIBC_DEFAULT_ENV, QUIET_ENV } from "./budget.js";
 import { chartSVG } from "./chart.js";
 import { compareWithBaselines, describeProfile, FULL_PROFILE } from "./compare.js";
 import { benchLog } from "./log.js";
@@ -73,6 +73,15 @@ if (!canCompareProcesses) {
     const aa = await compareCosts(kind, processRounds, QUIET_ENV, QUIET_ENV);
     console.log(
       `  ${kind === "http" ? "HTTP" : "gRPC"}  cost ratio ${c.costRatio.toFixed(3)} (quartiles of rounds ${c.quartiles[0].toFixed(3)}, ${c.quartiles[1].toFixed(3)}): budget ratio ${(1 / c.costRatio).toFixed(2)}   quiet against quiet ${aa.costRatio.toFixed(3)}`,
+    );
+  }
+
+  console.log("the service on the framework's ALLOCATOR_ENV (as make run and the image start it) against glibc's defaults,");
+  console.log("loaded at once as above; CPU time per request (budget: a cost ratio of at most 1.05):");
+  for (const kind of ["http", "grpc"] as const) {
+    const c = await compareCosts(kind, processRounds, {}, GLIBC_DEFAULT_ENV);
+    console.log(
+      `  ${kind === "http" ? "HTTP" : "gRPC"}  cost ratio ${c.costRatio.toFixed(3)} (quartiles of rounds ${c.quartiles[0].toFixed(3)}, ${c.quartiles[1].toFixed(3)})`,
     );
   }
 

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { create } from "@bufbuild/protobuf";
 import { credentials, type ServiceError, status } from "@grpc/grpc-js";
+import { ALLOCATOR_ENV } from "@kratos-ts/kratos";
 import { GreeterClient } from "../api/helloworld/v1/greeter_grpc.js";
 import { HelloRequestSchema } from "../api/helloworld/v1/greeter_pb.js";
 import { inPool, tally } from "./support/fuzz.js";
@@ -68,10 +69,8 @@ describe("bounded memory: requests at every limit leave the real binary's memory
       // Node 24's V8 sizes the young generation by the machine's memory (24 GiB here: up to 3 × 64 MiB kept
       // committed after a GC), and Node 20's and a container's by 16 MiB semi-spaces: both runs measure at 16.
       NODE_OPTIONS: `--import=${probeJs} --max-semi-space-size=16`,
-      // As the image runs it (Dockerfile): glibc's arena per thread otherwise keeps what Node's threads freed,
-      // and its C heap the socket reads and HTTP/2 chunks waiting for V8's GC (up to 60 MiB, never returned).
-      MALLOC_ARENA_MAX: "2",
-      MALLOC_MMAP_THRESHOLD_: "16384",
+      // As the image runs it: without it glibc's C heap keeps up to 60 MiB of freed socket and HTTP/2 buffers.
+      ...ALLOCATOR_ENV,
     });
     const ports = await listening(proc);
     const http = `http://127.0.0.1:${ports.http}`;

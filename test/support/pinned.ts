@@ -4,6 +4,7 @@ import { createServer } from "node:net";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { StringDecoder } from "node:string_decoder";
+import { ALLOCATOR_ENV } from "@kratos-ts/kratos";
 import { type ChildLine, childEnv } from "./process.js";
 import { repoRoot } from "./repo.js";
 import { findTool } from "./tools.js";
@@ -52,7 +53,7 @@ export function spawnPinned(argv: string[], env: NodeJS.ProcessEnv, log: string)
  * and its lines written to dir/out.log, as a log shipper would read them: a load test's own process, reading
  * them from a pipe as they come, would take CPU from the load generator. It resolves once /readyz answers 200.
  */
-export async function startPinned(dir: string, env: Record<string, string>): Promise<PinnedService> {
+export async function startPinned(dir: string, env: Record<string, string | undefined>): Promise<PinnedService> {
   mkdirSync(dir, { recursive: true });
   const [http, grpc] = [await freePort(), await freePort()];
   const log = join(dir, "out.log");
@@ -60,8 +61,7 @@ export async function startPinned(dir: string, env: Record<string, string>): Pro
   const child = spawnPinned(
     argv,
     childEnv({
-      MALLOC_ARENA_MAX: "2",
-      MALLOC_MMAP_THRESHOLD_: "16384",
+      ...ALLOCATOR_ENV,
       HELLOWORLD_SERVER_HTTP_ADDR: `127.0.0.1:${http}`,
       HELLOWORLD_SERVER_GRPC_ADDR: `127.0.0.1:${grpc}`,
       HELLOWORLD_LOG_FORMAT: "json",

@@ -152,7 +152,7 @@ export async function killAll(): Promise<void> {
  * childEnv is this process's environment without any variable the programs under test read
  * (HELLOWORLD_*, SLOW_APP_*, GRPC_*VERBOSITY/TRACE), plus extra.
  */
-export function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+export function childEnv(extra: Record<string, string | undefined>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
     if (/^(HELLOWORLD_|SLOW_APP_|GRPC_(NODE_)?(VERBOSITY|TRACE)$)/.test(k)) continue;

@@ -1,1 +1,2 @@
+export { ALLOCATOR_ENV } from "./allocator.js";
 export { App, type AppOptions, type Hook } from "./app.js";

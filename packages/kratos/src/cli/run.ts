@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
+import { ALLOCATOR_ENV } from "../allocator.js";
 
 /** mainOf finds the service's entry point: dist/cmd/<name>/main.js of the one directory under cmd/. */
 export function mainOf(root: string): string {
@@ -29,7 +30,7 @@ export async function run(root: string, opts: { watch: boolean; conf: string }):
   const service = spawn(process.execPath, node, {
     cwd: root,
     stdio: "inherit",
-    env: { MALLOC_ARENA_MAX: "2", MALLOC_MMAP_THRESHOLD_: "16384", ...process.env },
+    env: { ...ALLOCATOR_ENV, ...process.env },
   });
   const stopCompiler = (signal: NodeJS.Signals) => {
     if (compiler?.pid === undefined) return;
