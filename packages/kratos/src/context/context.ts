@@ -160,12 +160,17 @@ export class TransportContext implements Context {
   }
 }
 
+// One reason of each kind for every signal: a DOMException captures a stack when made, and grpc-js emits
+// "cancelled" as most calls' streams close (a profile under loadgen, a Go client), aborting their signals.
+const DEADLINE_EXCEEDED = new DOMException("context deadline exceeded", "TimeoutError");
+const CANCELED = new DOMException("context canceled", "AbortError");
+
 function deadlineExceeded(): DOMException {
-  return new DOMException("context deadline exceeded", "TimeoutError");
+  return DEADLINE_EXCEEDED;
 }
 
 function canceled(): DOMException {
-  return new DOMException("context canceled", "AbortError");
+  return CANCELED;
 }
 
 /** deadlineAfter returns the deadline of a request that starts now and may take timeoutMs. */
