@@ -1,5 +1,4 @@
 import type { Context } from "@kratos-ts/kratos/context";
-import { untilAborted } from "@kratos-ts/kratos/errors";
 import { errorDatabaseUnavailable } from "../../api/helloworld/v1/error_reason_errors.js";
 
 // Connection failures by errno (Node's sockets), by mysql2's code, and by SQLSTATE class 08 (connection
@@ -25,7 +24,7 @@ export function isUnavailable(err: unknown): boolean {
  */
 export async function guard<T>(ctx: Context, work: Promise<T>): Promise<T> {
   try {
-    return await untilAborted(ctx.signal, work);
+    return await ctx.race(work);
   } catch (err) {
     if (isUnavailable(err)) throw errorDatabaseUnavailable("database unavailable").withCause(err);
     throw err;

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { ErrCanceled, ErrDeadlineExceeded } from "../errors/abort.js";
+import { KratosError } from "../errors/errors.js";
 import { Health } from "../gen/grpc/health/v1/health_pb.js";
 import { operationOf, TransportContext } from "./context.js";
 import { Header } from "./header.js";
@@ -87,5 +89,58 @@ describe("Context", () => {
     const late = new TransportContext({ kind: "grpc", method, deadline: Date.now() - 1 });
     late.done();
     assert.deepEqual([late.signal.aborted, (late.signal.reason as DOMException).message], [true, "context deadline exceeded"]);
+  });
+
+  describe("race", () => {
+    const never = new Promise<never>(() => {});
+    const reasonOf = async (p: Promise<unknown>) =>
+      p.then(
+        () => "resolved",
+        (err: unknown) => (err instanceof KratosError ? `${err.code} ${err.reason}` : String(err)),
+      );
+
+    it("settles as the work does, and asks the transport for the client's going once however many race", async () => {
+      let hooks = 0;
+      const ctx = new TransportContext({ kind: "grpc", method, deadline: Date.now() + 60_000, onClientGone: () => hooks++ });
+      assert.equal(await ctx.race(Promise.resolve(7)), 7);
+      assert.equal(await reasonOf(ctx.race(Promise.reject(new Error("query failed")))), "Error: query failed");
+      assert.equal(hooks, 1);
+      ctx.done();
+    });
+
+    it("rejects with ErrDeadlineExceeded when the deadline passes first, and every other expiry callback still runs", async () => {
+      const ctx = new TransportContext({ kind: "grpc", method, deadline: Date.now() + 20 });
+      const raced = reasonOf(ctx.race(never));
+      const after: string[] = [];
+      ctx.onExpire(() => after.push("registered after the race"));
+      // The deadline's timer is unref'd, as a server's sockets keep its loop alive: here a timer of the test's does.
+      const alive = setInterval(() => {}, 1000);
+      assert.equal(await raced, `${ErrDeadlineExceeded.code} ${ErrDeadlineExceeded.reason}`);
+      clearInterval(alive);
+      assert.deepEqual(after, ["registered after the race"]);
+      ctx.done();
+    });
+
+    it("rejects every race with ErrCanceled when the client goes away first, and the signal made later aborts too", async () => {
+      const gone: Array<() => void> = [];
+      const ctx = new TransportContext({ kind: "http", method, deadline: Date.now() + 60_000, onClientGone: (abort) => gone.push(abort) });
+      const raced = [reasonOf(ctx.race(never)), reasonOf(ctx.race(never))];
+      const signal = ctx.signal;
+      assert.equal(gone.length, 1);
+      gone[0]?.();
+      const canceled = `${ErrCanceled.code} ${ErrCanceled.reason}`;
+      assert.deepEqual(await Promise.all(raced), [canceled, canceled]);
+      assert.deepEqual([signal.aborted, (signal.reason as DOMException).message], [true, "context canceled"]);
+      ctx.done();
+    });
+
+    it("rejects at once once the request was answered, or when its deadline has passed", async () => {
+      const answered = new TransportContext({ kind: "grpc", method, deadline: Date.now() + 60_000 });
+      answered.done();
+      assert.equal(await reasonOf(answered.race(never)), `${ErrCanceled.code} ${ErrCanceled.reason}`);
+      const late = new TransportContext({ kind: "grpc", method, deadline: Date.now() - 1 });
+      assert.equal(await reasonOf(late.race(never)), `${ErrDeadlineExceeded.code} ${ErrDeadlineExceeded.reason}`);
+      late.done();
+    });
   });
 });

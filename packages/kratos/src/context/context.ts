@@ -1,4 +1,5 @@
 import type { DescMethod } from "@bufbuild/protobuf";
+import { ErrCanceled, ErrDeadlineExceeded, untilAborted } from "../errors/abort.js";
 import { setLongTimeout } from "../timer.js";
 import { Header } from "./header.js";
 import { ContextValues } from "./values.js";
@@ -14,7 +15,7 @@ export type Kind = "http" | "grpc";
  * async sayHello(ctx: Context, req: HelloRequest) {
  *   ctx.method.input; // HelloRequestSchema, e.g. for validation
  *   ctx.replyHeader.set("x-greeted", req.name);
- *   return this.uc.greet(ctx, req.name); // biz and data take the same ctx, and pass ctx.signal to I/O
+ *   return this.uc.greet(ctx, req.name); // biz and data take the same ctx: ctx.signal to I/O, or ctx.race(work)
  * }
  */
 export interface Context {
@@ -33,6 +34,11 @@ export interface Context {
   readonly signal: AbortSignal;
   /** Calls fn once the deadline passes, before the signal aborts; returns the function that unregisters fn. */
   onExpire(fn: () => void): () => void;
+  /**
+   * race settles as work does, unless the deadline passes or the client goes away first: then it rejects with
+   * ErrDeadlineExceeded or ErrCanceled, as untilAborted(ctx.signal, work) does, without making the signal.
+   */
+  race<T>(work: Promise<T>): Promise<T>;
   /** Per-request values, keyed by createContextKey keys. */
   readonly values: ContextValues;
   /** The transport's own request object: an express Request or a grpc-js ServerUnaryCall. */
@@ -75,6 +81,7 @@ export class TransportContext implements Context {
   private controller?: AbortController;
   private cancelTimer?: () => void;
   private expiry?: Array<() => void>;
+  private gone?: Array<() => void>;
   private finished = false;
 
   constructor(init: ContextInit) {
@@ -119,7 +126,7 @@ export class TransportContext implements Context {
       }
       if (remaining <= 0) controller.abort(deadlineExceeded());
       else this.armDeadline();
-      this.init.onClientGone?.(() => controller.abort(canceled()));
+      this.whenClientGone(() => controller.abort(canceled()));
     }
     return this.controller.signal;
   }
@@ -140,6 +147,48 @@ export class TransportContext implements Context {
     };
   }
 
+  race<T>(work: Promise<T>): Promise<T> {
+    // A signal made already is the one truth; else a timer callback and the transport's hook cost less than one.
+    if (this.controller) return untilAborted(this.controller.signal, work);
+    if (this.finished || this.deadline <= Date.now()) return untilAborted(this.signal, work);
+    return new Promise<T>((resolve, reject) => {
+      let settled = false;
+      const settle = (fn: () => void) => {
+        if (settled) return;
+        settled = true;
+        unregister();
+        fn();
+      };
+      const unexpire = this.onExpire(() => settle(() => reject(ErrDeadlineExceeded.withCause(DEADLINE_EXCEEDED))));
+      const ungone = this.whenClientGone(() => settle(() => reject(ErrCanceled.withCause(CANCELED))));
+      const unregister = () => {
+        unexpire();
+        ungone();
+      };
+      work.then(
+        (value) => settle(() => resolve(value)),
+        (err: unknown) => settle(() => reject(err)),
+      );
+    });
+  }
+
+  // One hook on the transport for the whole request, however many ask: a listener each would pile up on the call.
+  private whenClientGone(fn: () => void): () => void {
+    if (!this.gone) {
+      const gone: Array<() => void> = [];
+      this.gone = gone;
+      this.init.onClientGone?.(() => {
+        for (const f of gone.splice(0)) f();
+      });
+    }
+    const gone = this.gone;
+    gone.push(fn);
+    return () => {
+      const i = gone.indexOf(fn);
+      if (i >= 0) gone.splice(i, 1);
+    };
+  }
+
   /** done releases the deadline timer once the reply is sent. */
   done(): void {
     this.finished = true;
@@ -155,7 +204,8 @@ export class TransportContext implements Context {
   private expire(): void {
     const expiry = this.expiry;
     this.expiry = undefined;
-    if (expiry) for (const fn of expiry) fn();
+    // A copy: a callback that unregisters itself (race settling) would make the loop skip the one after it.
+    if (expiry) for (const fn of [...expiry]) fn();
     this.controller?.abort(deadlineExceeded());
   }
 }
