@@ -37,6 +37,9 @@ export interface Context {
   /**
    * race settles as work does, unless the deadline passes or the client goes away first: then it rejects with
    * ErrDeadlineExceeded or ErrCanceled, as untilAborted(ctx.signal, work) does, without making the signal.
+   *
+   * @example
+   * const row = await ctx.race(db.selectFrom("greeters").selectAll().where("id", "=", id).executeTakeFirst());
    */
   race<T>(work: Promise<T>): Promise<T>;
   /** Per-request values, keyed by createContextKey keys. */
