@@ -150,7 +150,7 @@ export async function killAll(): Promise<void> {
 
 /**
  * childEnv is this process's environment without any variable the programs under test read
- * (HELLOWORLD_*, SLOW_APP_*, GRPC_*VERBOSITY/TRACE), plus extra.
+ * (HELLOWORLD_*, SLOW_APP_*, GRPC_*VERBOSITY/TRACE), plus extra; a key of extra set to undefined is unset.
  */
 export function childEnv(extra: Record<string, string | undefined>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};

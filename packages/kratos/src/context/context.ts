@@ -69,6 +69,11 @@ export function operationOf(method: DescMethod): string {
   return `/${method.parent.typeName}/${method.name}`;
 }
 
+// One reason of each kind for every signal: a DOMException captures a stack when made, and grpc-js emits
+// "cancelled" as most calls' streams close (a profile under loadgen, a Go client), aborting their signals.
+const DEADLINE_EXCEEDED = new DOMException("context deadline exceeded", "TimeoutError");
+const CANCELED = new DOMException("context canceled", "AbortError");
+
 /** TransportContext is the Context both transports build; its headers, values and signal are made only if asked for. */
 export class TransportContext implements Context {
   readonly kind: Kind;
@@ -124,12 +129,12 @@ export class TransportContext implements Context {
       const remaining = this.deadline - Date.now();
       // A request already answered (at its deadline, say, its handler still running) is over, as Go's context is.
       if (this.finished) {
-        controller.abort(remaining <= 0 ? deadlineExceeded() : canceled());
+        controller.abort(remaining <= 0 ? DEADLINE_EXCEEDED : CANCELED);
         return controller.signal;
       }
-      if (remaining <= 0) controller.abort(deadlineExceeded());
+      if (remaining <= 0) controller.abort(DEADLINE_EXCEEDED);
       else this.armDeadline();
-      this.whenClientGone(() => controller.abort(canceled()));
+      this.whenClientGone(() => controller.abort(CANCELED));
     }
     return this.controller.signal;
   }
@@ -209,21 +214,8 @@ export class TransportContext implements Context {
     this.expiry = undefined;
     // A copy: a callback that unregisters itself (race settling) would make the loop skip the one after it.
     if (expiry) for (const fn of [...expiry]) fn();
-    this.controller?.abort(deadlineExceeded());
+    this.controller?.abort(DEADLINE_EXCEEDED);
   }
-}
-
-// One reason of each kind for every signal: a DOMException captures a stack when made, and grpc-js emits
-// "cancelled" as most calls' streams close (a profile under loadgen, a Go client), aborting their signals.
-const DEADLINE_EXCEEDED = new DOMException("context deadline exceeded", "TimeoutError");
-const CANCELED = new DOMException("context canceled", "AbortError");
-
-function deadlineExceeded(): DOMException {
-  return DEADLINE_EXCEEDED;
-}
-
-function canceled(): DOMException {
-  return CANCELED;
 }
 
 /** deadlineAfter returns the deadline of a request that starts now and may take timeoutMs. */
