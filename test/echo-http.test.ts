@@ -442,6 +442,44 @@ describe("HTTP bindings generated from google.api.http rules", () => {
   });
 });
 
+describe("the express app of an HTTP server", () => {
+  let s: EchoServers;
+  const seen: string[] = [];
+  before(async () => {
+    s = await startEchoServers(newLogger({ id: "t", name: "echo", version: "t", destination: new LogCapture() }), {
+      beforeStart: (http) => {
+        http.app.use((req, _res, next) => {
+          seen.push(req.url);
+          next();
+        });
+        http.app.get("/static/:file", (req, res) => {
+          res.type("text/plain").send(`file ${req.params.file}`);
+        });
+      },
+    });
+  });
+  after(() => s.stop());
+
+  it("serves what it has mounted, after the bindings and before the answers to unmatched requests", async () => {
+    const file = await fetch(`${s.httpURL}/static/a.txt`);
+    assert.deepEqual(
+      { status: file.status, type: file.headers.get("content-type"), body: await file.text() },
+      { status: 200, type: "text/plain; charset=utf-8", body: "file a.txt" },
+    );
+    const rpc = await fetch(`${s.httpURL}/v1/echo/5`);
+    assert.deepEqual({ status: rpc.status, id: ((await rpc.json()) as { request: { id: string } }).request.id }, { status: 200, id: "5" });
+    const missing = await fetch(`${s.httpURL}/static/a.txt/more`);
+    assert.deepEqual(
+      { status: missing.status, body: await missing.json() },
+      { status: 404, body: { code: 404, reason: "NOT_FOUND", message: "no route matches GET /static/a.txt/more", metadata: {} } },
+    );
+    const wrongMethod = await fetch(`${s.httpURL}/v1/echo/5`, { method: "DELETE" });
+    assert.deepEqual({ status: wrongMethod.status, allow: wrongMethod.headers.get("allow") }, { status: 405, allow: "GET, PUT, HEAD" });
+    // The binding never reached express; the two unmatched requests did.
+    assert.deepEqual(seen, ["/static/a.txt", "/static/a.txt/more", "/v1/echo/5"]);
+  });
+});
+
 describe("an HTTP request past its deadline", () => {
   let s: EchoServers;
   before(async () => {

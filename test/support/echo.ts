@@ -73,7 +73,10 @@ export interface EchoServers {
 }
 
 /** startEchoServers serves EchoService on both transports, on ephemeral loopback ports. */
-export async function startEchoServers(logger: Logger, opts: { timeout?: number; middleware?: Middleware[] } = {}): Promise<EchoServers> {
+export async function startEchoServers(
+  logger: Logger,
+  opts: { timeout?: number; middleware?: Middleware[]; beforeStart?: (http: HTTPServer) => void } = {},
+): Promise<EchoServers> {
   const echo = new EchoService();
   const middleware = [recovery(logger), ...(opts.middleware ?? [])];
   const timeout = opts.timeout ?? 1000;
@@ -81,6 +84,7 @@ export async function startEchoServers(logger: Logger, opts: { timeout?: number;
   const grpc = new GRPCServer({ address: "127.0.0.1:0", timeout, middleware, logger });
   registerEchoHTTPServer(http, echo);
   registerEchoServer(grpc, echo);
+  opts.beforeStart?.(http);
   await Promise.all([http.start(), grpc.start()]);
   return {
     echo,

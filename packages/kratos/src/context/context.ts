@@ -44,7 +44,7 @@ export interface Context {
   race<T>(work: Promise<T>): Promise<T>;
   /** Per-request values, keyed by createContextKey keys. */
   readonly values: ContextValues;
-  /** The transport's own request object: an express Request or a grpc-js ServerUnaryCall. */
+  /** The transport's own request object: a node:http IncomingMessage or a grpc-js ServerUnaryCall. */
   readonly raw: unknown;
 }
 

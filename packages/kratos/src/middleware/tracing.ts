@@ -154,9 +154,10 @@ function hasContextManager(): boolean {
 function attributesOf(ctx: Context): Attributes {
   const attributes: Attributes = { "rpc.system": ctx.kind, "rpc.service": ctx.method.parent.typeName, "rpc.method": ctx.method.name };
   if (ctx.kind === "http") {
-    const req = ctx.raw as { method: string; path: string; socket: { remoteAddress?: string; remotePort?: number } };
+    const req = ctx.raw as { method: string; url: string; socket: { remoteAddress?: string; remotePort?: number } };
+    const query = req.url.indexOf("?");
     attributes["http.request.method"] = req.method;
-    attributes["url.path"] = req.path;
+    attributes["url.path"] = query < 0 ? req.url : req.url.slice(0, query);
     if (ctx.route) attributes["http.route"] = ctx.route;
     if (req.socket.remoteAddress) attributes["network.peer.address"] = req.socket.remoteAddress;
     if (req.socket.remotePort) attributes["network.peer.port"] = req.socket.remotePort;

@@ -79,11 +79,14 @@ type Served = Rpc | { plain: PlainHandler; operation: string };
 const emptyQuery: Query = Object.freeze({}) as Query;
 
 /**
- * HTTPServer serves the google.api.http bindings of registered services over express.
+ * HTTPServer serves the google.api.http bindings of registered services, and the routes added by handle(),
+ * from a RouteTable (literal paths in a Map, templates after, per method) on Node's http server; every other
+ * request goes to its express application, `app`, where express routes and middleware can be mounted, and then
+ * to the answers below. The table is looked up before express: express's per-request set-up (its request and
+ * response prototypes, its router) cost more than the rest of a SayHello did.
  *
- * The express app has one middleware, which looks each request up in a RouteTable (literal paths in a Map,
- * templates after, per method) and answers it, and an error handler. Unmatched requests are answered from
- * the same table, as Go Kratos's gorilla/mux router does with StrictSlash(true), except where noted:
+ * Unmatched requests are answered as Go Kratos's gorilla/mux router does with StrictSlash(true), except where
+ * noted:
  *
  * - an unclean path (//, /./, /../) gets 301 to the cleaned path, whatever the method, before any lookup;
  * - a path with a trailing slash whose route has none (or the other way round) gets 301 to the other form;
@@ -95,10 +98,17 @@ const emptyQuery: Query = Object.freeze({}) as Query;
  * redirect goes through http.Redirect, which adds a short text/html link for GET.
  */
 export class HTTPServer implements Server {
-  private readonly app = express();
+  /**
+   * app is the express application that serves what no binding and no handle() route does, before the 404:
+   * mount routes and middleware on it before start.
+   *
+   * @example
+   * server.app.use("/static", express.static("public"));
+   */
+  readonly app = express();
   private readonly table = new RouteTable<Served>();
   private readonly middleware: Middleware;
-  private readonly readBody: (req: Request, res: Response, next: (err?: unknown) => void) => void;
+  private readonly readBody: (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;
   private readonly maxBodyBytes: number;
   private server?: NodeServer;
   private listenAddress = "";
@@ -112,8 +122,6 @@ export class HTTPServer implements Server {
     this.readBody = express.raw({ type: () => true, limit: this.maxBodyBytes });
     this.app.disable("x-powered-by");
     this.app.disable("etag");
-    this.app.use((req: Request, res: Response) => this.dispatch(req, res));
-    this.app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => this.writeError(res, err, req.url));
   }
 
   /**
@@ -148,6 +156,9 @@ export class HTTPServer implements Server {
   }
 
   async start(): Promise<void> {
+    // Last, after whatever was mounted on app: what nothing served is answered as the class comment says.
+    this.app.use((req: Request, res: Response) => this.unmatched(req, res));
+    this.app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => this.writeError(res, err, req.url));
     const server = createServer(this.nodeServerOptions(), (req, res) => this.accept(req, res));
     // Node hands CONNECT to a 'connect' listener, or drops the socket without a word when there is none.
     server.on("connect", (req: IncomingMessage, socket: Duplex) => this.refuseConnect(req, socket));
@@ -190,25 +201,25 @@ export class HTTPServer implements Server {
   }
 
   /**
-   * accept hands a request to express with an absolute-form target (GET http://host/path) cut to its path, as
-   * the authority names no route: express cannot read every such target, and one no URL parser reads is a 400.
+   * accept dispatches a request, with an absolute-form target (GET http://host/path) cut to its path, as the
+   * authority names no route: express cannot read every such target, and one no URL parser reads is a 400.
    */
   private accept(req: IncomingMessage, res: ServerResponse): void {
-    if (this.opts.limiter && !this.opts.limiter.allow() && this.shed(req, res as Response)) return;
+    if (this.opts.limiter && !this.opts.limiter.allow() && this.shed(req, res)) return;
     const url = req.url ?? "/";
     if (url.charCodeAt(0) !== 47 /* / */) {
       const path = absolutePath(url);
       if (path === undefined) {
-        this.writeError(res as Response, new KratosError(400, "BAD_REQUEST", `invalid request target ${quote(url, 256)}`), "");
+        this.writeError(res, new KratosError(400, "BAD_REQUEST", `invalid request target ${quote(url, 256)}`), "");
         return;
       }
       req.url = path;
     }
-    this.app(req, res);
+    this.dispatch(req, res);
   }
 
   /** shed answers a request the limiter refused with ErrLimitExceed, unless a route added by handle() serves it: false then. */
-  private shed(req: IncomingMessage, res: Response): boolean {
+  private shed(req: IncomingMessage, res: ServerResponse): boolean {
     const { path } = splitTarget(req.url ?? "/");
     const found = this.table.find(req.method ?? "GET", path);
     if (found?.value.plain) return false;
@@ -217,22 +228,25 @@ export class HTTPServer implements Server {
     return true;
   }
 
-  /** dispatch answers every request: it cleans the path, finds the route and serves it, or says why not. */
-  private dispatch(req: Request, res: Response): void {
-    const { path, search } = splitTarget(req.url);
+  /** dispatch serves a request from the table; what no table route serves goes to the express app. */
+  private dispatch(req: IncomingMessage, res: ServerResponse): void {
+    const { path, search } = splitTarget(req.url ?? "/");
     const clean = cleanPath(path);
     if (clean !== path) {
       this.redirect(res, clean + search);
       return;
     }
+    const found = this.table.find(req.method ?? "GET", path);
+    if (!found) this.app(req, res);
+    // StrictSlash: a route matched with a slash its template does not end in moves to the form without it.
+    else if (endsWithSlash(path) !== endsWithSlash(found.template)) this.redirect(res, toggleSlash(path) + search);
+    else this.serveFound(req, res, found, search);
+  }
+
+  /** unmatched answers a request that neither the table nor anything mounted on app served: 301, 204, 405 or 404. */
+  private unmatched(req: IncomingMessage, res: ServerResponse): void {
+    const { path, search } = splitTarget(req.url ?? "/");
     const method = req.method ?? "GET";
-    const found = this.table.find(method, path);
-    if (found) {
-      // StrictSlash: a route matched with a slash its template does not end in moves to the form without it.
-      if (endsWithSlash(path) !== endsWithSlash(found.template)) this.redirect(res, toggleSlash(path) + search);
-      else this.serveFound(req, res, found, search);
-      return;
-    }
     let allowed = this.table.allowed(path);
     if (allowed.length === 0 && path !== "/") {
       // StrictSlash: the other form of the path may name a route, to which the request moves if it serves
@@ -259,7 +273,7 @@ export class HTTPServer implements Server {
     this.writeError(res, new KratosError(405, "METHOD_NOT_ALLOWED", `method ${method} is not allowed on ${path}`), path);
   }
 
-  private serveFound(req: Request, res: Response, found: Found<Served>, search: string): void {
+  private serveFound(req: IncomingMessage, res: ServerResponse, found: Found<Served>, search: string): void {
     const served = found.value;
     if (served.plain) {
       void this.servePlain(req, res, served.plain, served.operation);
@@ -289,7 +303,7 @@ export class HTTPServer implements Server {
     });
   }
 
-  private async servePlain(req: Request, res: Response, handler: PlainHandler, path: string): Promise<void> {
+  private async servePlain(req: IncomingMessage, res: ServerResponse, handler: PlainHandler, path: string): Promise<void> {
     this.inFlight++;
     try {
       this.closeIfStopping(res);
@@ -301,7 +315,14 @@ export class HTTPServer implements Server {
     }
   }
 
-  private async serve(req: Request, res: Response, served: Rpc, body: Body | undefined, query: Query, vars: Array<[string[], string]>): Promise<void> {
+  private async serve(
+    req: IncomingMessage,
+    res: ServerResponse,
+    served: Rpc,
+    body: Body | undefined,
+    query: Query,
+    vars: Array<[string[], string]>,
+  ): Promise<void> {
     const { route, operation, handler } = served;
     const ctx = new TransportContext({
       kind: "http",
@@ -329,7 +350,7 @@ export class HTTPServer implements Server {
     }
   }
 
-  private redirect(res: Response, location: string): void {
+  private redirect(res: ServerResponse, location: string): void {
     res.statusCode = 301;
     res.setHeader("Location", location);
     this.closeIfStopping(res);
@@ -337,7 +358,7 @@ export class HTTPServer implements Server {
   }
 
   /** writeError answers with the error in the Kratos JSON, whatever Accept asked for: Kratos clients decode errors by their Content-Type. */
-  private writeError(res: Response, err: unknown, operation: string): void {
+  private writeError(res: ServerResponse, err: unknown, operation: string): void {
     const e = publicError(err, this.opts.logger, { kind: "http", operation });
     if (res.headersSent) {
       res.destroy();
@@ -371,7 +392,7 @@ export class HTTPServer implements Server {
     socket.end(head + body);
   }
 
-  private send(res: Response, status: number, type: string, body: string | Uint8Array): void {
+  private send(res: ServerResponse, status: number, type: string, body: string | Uint8Array): void {
     // One writeHead with the length known: Node then stores no header map of its own when the handler set no
     // reply header, and HEAD, which sends no body, still says what GET would send.
     const length = typeof body === "string" ? Buffer.byteLength(body) : body.byteLength;
@@ -381,7 +402,7 @@ export class HTTPServer implements Server {
   }
 
   // A keep-alive connection whose request finishes during a stop must not stay open until the force stop.
-  private closeIfStopping(res: Response): void {
+  private closeIfStopping(res: ServerResponse): void {
     if (this.stopping) res.setHeader("Connection", "close");
   }
 }
@@ -392,7 +413,7 @@ function splitTarget(url: string): { path: string; search: string } {
   return q < 0 ? { path: url, search: "" } : { path: url.slice(0, q), search: url.slice(q) };
 }
 
-function requestHeader(req: Request): Header {
+function requestHeader(req: IncomingMessage): Header {
   const header = new Header();
   const raw = req.rawHeaders;
   for (let i = 0; i + 1 < raw.length; i += 2) header.add(raw[i] as string, raw[i + 1] as string);
@@ -426,7 +447,7 @@ function absolutePath(url: string): string | undefined {
 }
 
 /** bodyOf is the body read for a binding, with the codec its Content-Type names; undefined when empty. */
-function bodyOf(req: Request, field: string): Body | undefined {
+function bodyOf(req: IncomingMessage & { body?: unknown }, field: string): Body | undefined {
   const raw = req.body as Buffer | undefined;
   if (!raw || raw.length === 0) return undefined;
   const contentType = req.headers["content-type"];
