@@ -1,21 +1,34 @@
 import type { Context } from "@kratos-ts/kratos/context";
-import { type Selectable, sql } from "kysely";
+import { type CompiledQuery, type Selectable, sql } from "kysely";
 import { inject, injectable } from "tsyringe";
 import { ErrGreeterAlreadyExists, ErrUserNotFound, type Greeter, type GreeterRepo, type Page, type PageRequest } from "../biz/greeter.js";
 import { Data } from "./data.js";
+import { prepare } from "./prepared.js";
 import type { GreetersTable } from "./schema.js";
 import { guard } from "./unavailable.js";
 
 /** GreeterStore keeps greeters in the database that Data opened. */
 @injectable()
 export class GreeterStore implements GreeterRepo {
-  constructor(@inject(Data) private readonly data: Data) {}
+  /** The upsert SayHello runs, where the database has RETURNING (all but MySQL). */
+  private readonly upsert?: (values: { hello: string; now: number }) => CompiledQuery<Selectable<GreetersTable>>;
+
+  constructor(@inject(Data) private readonly data: Data) {
+    if (data.conf.database.driver === "mysql") return;
+    this.upsert = prepare(["hello", "now"], ({ hello, now }) =>
+      data.db
+        .insertInto("greeters")
+        .values({ hello, greet_count: 1, created_at: now, updated_at: now })
+        .onConflict((oc) => oc.column("hello").doUpdateSet({ greet_count: sql`greeters.greet_count + 1`, updated_at: now }))
+        .returningAll(),
+    );
+  }
 
   async save(ctx: Context, hello: string): Promise<Greeter> {
     const db = this.data.db;
     const now = Date.now();
     const row = { hello, greet_count: 1, created_at: now, updated_at: now };
-    if (this.data.conf.database.driver === "mysql") {
+    if (!this.upsert) {
       // MySQL has no RETURNING: the upsert and the read of its result share one transaction, tried again
       // when InnoDB picks it as a deadlock victim, as concurrent upserts of one new key can be.
       return guard(
@@ -28,15 +41,9 @@ export class GreeterStore implements GreeterRepo {
         ),
       );
     }
-    const saved = await guard(
-      ctx,
-      db
-        .insertInto("greeters")
-        .values(row)
-        .onConflict((oc) => oc.column("hello").doUpdateSet({ greet_count: sql`greeters.greet_count + 1`, updated_at: now }))
-        .returningAll()
-        .executeTakeFirstOrThrow(),
-    );
+    const { rows } = await guard(ctx, db.executeQuery(this.upsert({ hello, now })));
+    const saved = rows[0];
+    if (!saved) throw new Error(`the upsert of ${hello} returned no row`);
     return toGreeter(saved);
   }
 
