@@ -1,7 +1,8 @@
 import type { Context } from "@kratos-ts/kratos/context";
-import { type CompiledQuery, type Selectable, sql } from "kysely";
+import { type Selectable, sql } from "kysely";
 import { inject, injectable } from "tsyringe";
 import { ErrGreeterAlreadyExists, ErrUserNotFound, type Greeter, type GreeterRepo, type Page, type PageRequest } from "../biz/greeter.js";
+import { GroupCommit } from "./batch.js";
 import { Data } from "./data.js";
 import { prepare } from "./prepared.js";
 import type { GreetersTable } from "./schema.js";
@@ -10,18 +11,29 @@ import { guard } from "./unavailable.js";
 /** GreeterStore keeps greeters in the database that Data opened. */
 @injectable()
 export class GreeterStore implements GreeterRepo {
-  /** The upsert SayHello runs, where the database has RETURNING (all but MySQL). */
-  private readonly upsert?: (values: { hello: string; now: number }) => CompiledQuery<Selectable<GreetersTable>>;
+  /** The upsert SayHello runs where the database has RETURNING (all but MySQL); on SQLite, a turn's upserts commit together. */
+  private readonly upsert?: (ctx: Context, hello: string, now: number) => Promise<Selectable<GreetersTable>>;
 
   constructor(@inject(Data) private readonly data: Data) {
-    if (data.conf.database.driver === "mysql") return;
-    this.upsert = prepare(["hello", "now"], ({ hello, now }) =>
+    const { driver } = data.conf.database;
+    if (driver === "mysql") return;
+    const upsert = prepare(["hello", "now"], ({ hello, now }) =>
       data.db
         .insertInto("greeters")
         .values({ hello, greet_count: 1, created_at: now, updated_at: now })
         .onConflict((oc) => oc.column("hello").doUpdateSet({ greet_count: sql`greeters.greet_count + 1`, updated_at: now }))
         .returningAll(),
     );
+    if (driver === "sqlite") {
+      const saves = new GroupCommit(data.db, upsert);
+      this.upsert = (ctx, hello, now) => saves.run(ctx, { hello, now });
+    } else {
+      this.upsert = async (_ctx, hello, now) => {
+        const row = (await data.db.executeQuery(upsert({ hello, now }))).rows[0];
+        if (!row) throw new Error(`the upsert of ${hello} returned no row`);
+        return row;
+      };
+    }
   }
 
   async save(ctx: Context, hello: string): Promise<Greeter> {
@@ -41,10 +53,7 @@ export class GreeterStore implements GreeterRepo {
         ),
       );
     }
-    const { rows } = await guard(ctx, db.executeQuery(this.upsert({ hello, now })));
-    const saved = rows[0];
-    if (!saved) throw new Error(`the upsert of ${hello} returned no row`);
-    return toGreeter(saved);
+    return toGreeter(await guard(ctx, this.upsert(ctx, hello, now)));
   }
 
   async create(ctx: Context, hello: string): Promise<Greeter> {
