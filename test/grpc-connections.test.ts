@@ -35,12 +35,20 @@ function goaway(s: ClientHttp2Session): Promise<{ code: number; data: string }> 
 
 /** sayHello makes a raw gRPC SayHello on s and resolves with the reply's message and grpc-status. */
 function sayHello(s: ClientHttp2Session, name: string): Promise<{ message: string; status: string }> {
+  return openSayHello(s, name).finish();
+}
+
+/**
+ * openSayHello starts a raw gRPC SayHello on s and sends its message, but not the end of the stream: the server
+ * answers once finish sends it, and finish resolves with the reply's message and grpc-status.
+ */
+function openSayHello(s: ClientHttp2Session, name: string): { finish(): Promise<{ message: string; status: string }> } {
   const body = toBinary(HelloRequestSchema, create(HelloRequestSchema, { name }));
   const frame = Buffer.alloc(5 + body.length);
   frame.writeUInt32BE(body.length, 1);
   frame.set(body, 5);
-  return new Promise((resolve, reject) => {
-    const stream = s.request({ ":method": "POST", ":path": "/helloworld.v1.Greeter/SayHello", "content-type": "application/grpc", te: "trailers" });
+  const stream = s.request({ ":method": "POST", ":path": "/helloworld.v1.Greeter/SayHello", "content-type": "application/grpc", te: "trailers" });
+  const reply = new Promise<{ message: string; status: string }>((resolve, reject) => {
     const chunks: Buffer[] = [];
     let status = "";
     stream.on("data", (c: Buffer) => chunks.push(c));
@@ -48,12 +56,18 @@ function sayHello(s: ClientHttp2Session, name: string): Promise<{ message: strin
       status = String(t["grpc-status"]);
     });
     stream.on("end", () => {
-      const reply = Buffer.concat(chunks);
-      resolve({ message: reply.length > 5 ? fromBinary(HelloReplySchema, reply.subarray(5)).message : "", status });
+      const message = Buffer.concat(chunks);
+      resolve({ message: message.length > 5 ? fromBinary(HelloReplySchema, message.subarray(5)).message : "", status });
     });
     stream.on("error", reject);
-    stream.end(frame);
   });
+  stream.write(frame);
+  return {
+    finish: () => {
+      stream.end();
+      return reply;
+    },
+  };
 }
 
 describe("gRPC connections: the handshake timeout, from server.grpc.connection_timeout", () => {
@@ -126,6 +140,32 @@ describe("gRPC connections: keepalive enforcement, as grpc-go's EnforcementPolic
       }
       assert.equal(away, false);
       s.close();
+    } finally {
+      await running.stop();
+    }
+  });
+
+  it("forgives the first ping after each reply, as grpc-go after each frame it sends, with no call or message between", async () => {
+    const running = await startApp();
+    try {
+      const s = await session(running.grpcAddress);
+      let away = false;
+      s.once("goaway", () => {
+        away = true;
+      });
+      // Six calls open at once, their messages sent; then each is ended, answered, and followed by a ping: the
+      // server sees no new call and no message between the pings, only its own replies.
+      const calls = Array.from({ length: 6 }, (_, i) => openSayHello(s, `bdp${i}`));
+      for (const [i, c] of calls.entries()) {
+        assert.deepEqual(await c.finish(), { message: `Hello bdp${i}`, status: "0" });
+        assert.equal(await ping(s), "ack");
+      }
+      assert.equal(away, false);
+      // Past the replies, the strikes count again: the fourth ping with no reply between is one too many.
+      const closed = goaway(s);
+      assert.deepEqual([await ping(s), await ping(s)], ["ack", "ack"]);
+      s.ping(() => {});
+      assert.deepEqual(await closed, { code: constants.NGHTTP2_ENHANCE_YOUR_CALM, data: TOO_MANY_PINGS });
     } finally {
       await running.stop();
     }

@@ -64,19 +64,30 @@ function enforcePings(session: Http2Session, policy: ConnectionPolicy): void {
   let openCalls = 0;
   let strikes = 0;
   let lastPingAt = Number.NEGATIVE_INFINITY;
-  // grpc-go forgives the pings before each headers or data frame it sends; each call and each message a client
-  // sends gets them, so they forgive here. A client's BDP pings follow the replies, no more than one per reply.
+  // grpc-go lets the first ping after each headers or data frame it sends go free, and starts the count again:
+  // here after each call's reply (its stream's close), and each call and message a client sends. A grpc-go
+  // client's BDP pings follow the replies it reads; many calls at once answered in a row bring a ping for each.
+  let forgiveNext = false;
   const forgive = () => {
-    strikes = 0;
+    forgiveNext = true;
   };
   session.on("stream", (stream) => {
     openCalls++;
-    strikes = 0;
+    forgiveNext = true;
     stream.on("data", forgive);
-    stream.once("close", () => openCalls--);
+    stream.once("close", () => {
+      openCalls--;
+      forgiveNext = true;
+    });
   });
   session.on("ping", () => {
     const now = performance.now();
+    if (forgiveNext) {
+      forgiveNext = false;
+      strikes = 0;
+      lastPingAt = now;
+      return;
+    }
     const minInterval = openCalls === 0 && !policy.keepalivePermitWithoutStream ? IDLE_PING_INTERVAL_MS : policy.keepaliveMinTime;
     if (now - lastPingAt < minInterval) strikes++;
     lastPingAt = now;
