@@ -1,4 +1,5 @@
 import { mkdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import { messageOf } from "@kratos-ts/kratos/errors";
 import type { Logger } from "@kratos-ts/kratos/log";
@@ -15,10 +16,13 @@ import {
   type SqliteDialectConfig,
   SqliteDriver,
 } from "kysely";
-import { createPool } from "mysql2";
-import pg from "pg";
+import type * as Mysql2 from "mysql2";
+import type Pg from "pg";
 import type { DataConf } from "../conf/conf.js";
 import { openSqlite } from "./sqlite.js";
+
+// The server drivers load only when the config names them: on SQLite, the default, start-up skips them (about 100 ms).
+const require = createRequire(import.meta.url);
 
 /** The databases the data layer speaks. */
 export type Driver = "sqlite" | "postgres" | "mysql";
@@ -108,6 +112,7 @@ function open(driver: Driver, source: string, log: Logger): Opened {
     }
     case "postgres": {
       // A pool connects on first use; a server that does not answer fails the first query within 5 s.
+      const pg = require("pg") as typeof Pg;
       const pool = new pg.Pool({ connectionString: source, max: 10, connectionTimeoutMillis: 5000 });
       // A connection the server drops is an error event on its client, and on the pool too while it is idle there;
       // unheard, either would kill the process. The client's is logged; the query it served, if any, fails apart.
@@ -117,7 +122,9 @@ function open(driver: Driver, source: string, log: Logger): Opened {
     }
     case "mysql":
       // mysql2's pool keeps its connections in private fields (_allConnections, _freeConnections): no pool metrics.
-      return { dialect: new MysqlDialect({ pool: createPool({ uri: source, connectionLimit: 10, connectTimeout: 5000 }) }) };
+      return {
+        dialect: new MysqlDialect({ pool: (require("mysql2") as typeof Mysql2).createPool({ uri: source, connectionLimit: 10, connectTimeout: 5000 }) }),
+      };
   }
 }
 
