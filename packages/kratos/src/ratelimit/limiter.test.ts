@@ -70,6 +70,27 @@ describe("EventLoopLimiter", () => {
     assert.deepEqual(admits(l, state, 2, 0), [true, false]);
   });
 
+  it("counts what a turn set off to run after its end, such as a batch of writes, in the cost of its requests", () => {
+    const state = { t: 1000, busy: 0, ends: [] as Array<() => void> };
+    const l = new EventLoopLimiter({
+      maxTurn: 5,
+      threshold: 0.8,
+      load: () => 0.95,
+      now: () => state.t,
+      busy: () => state.busy,
+      afterTurn: (fn) => state.ends.push(fn),
+    });
+    // Two requests read and handled in 2 ms; the turn ends, then its writes run for 8 ms more, then the loop idles 50 ms.
+    assert.deepEqual([l.allow(), l.allow()], [true, true]);
+    state.t += 2;
+    state.busy += 2;
+    for (const fn of state.ends.splice(0)) fn();
+    state.busy += 8;
+    state.t += 58;
+    // 10 ms of work for 2 requests: 5 ms each, so one fits in the next turn (the 2 ms up to its end, 1 ms each, would have let in all three).
+    assert.deepEqual(admits(l, state, 3, 0), [true, false, false]);
+  });
+
   it("sheds nothing while the load is under the threshold, however long the turn", () => {
     const { l, state } = limiter(0.79);
     assert.deepEqual(admits(l, state, 6, 10), [true, true, true, true, true, true]);

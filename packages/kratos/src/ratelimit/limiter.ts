@@ -25,6 +25,12 @@ export interface EventLoopLimiterOptions {
   now?: () => number;
   /** Runs fn once the current turn of the event loop is over; setImmediate by default. */
   afterTurn?: (fn: () => void) => void;
+  /**
+   * The time the event loop has worked, in ms: what a turn cost is the work from its start to the next turn's, so
+   * that what runs after its end (a batch of database writes its requests queued, say) counts too.
+   * performance.eventLoopUtilization's active time by default; the clock now, where one is given.
+   */
+  busy?: () => number;
 }
 
 /** What a shed request costs the event loop, as a share of what a served one does. */
@@ -50,9 +56,14 @@ export class EventLoopLimiter implements Limiter {
   private readonly load: () => number;
   private readonly now: () => number;
   private readonly afterTurn: (fn: () => void) => void;
-  private readonly endTurn = () => this.turnEnded();
+  private readonly busy: () => number;
+  private readonly endTurn = () => {
+    this.turnStart = -1;
+  };
   /** When the current turn read its first request; -1 between turns. */
   private turnStart = -1;
+  /** The loop's busy time when the last turn started; NaN before the first. */
+  private turnBusy = Number.NaN;
   /** The requests the current turn served, and those it shed. */
   private served = 0;
   private shed = 0;
@@ -65,10 +76,15 @@ export class EventLoopLimiter implements Limiter {
     this.load = opts.load ?? eventLoopLoad();
     this.now = opts.now ?? (() => performance.now());
     this.afterTurn = opts.afterTurn ?? setImmediate;
+    this.busy = opts.busy ?? opts.now ?? (() => performance.eventLoopUtilization().active);
   }
 
   allow(): boolean {
     if (this.turnStart < 0) {
+      const busy = this.busy();
+      // The turn before is over, and all it set off has run: what it cost is known now.
+      if (!Number.isNaN(this.turnBusy)) this.learn(busy - this.turnBusy);
+      this.turnBusy = busy;
       this.turnStart = this.now();
       this.served = 1;
       this.shed = 0;
@@ -84,11 +100,10 @@ export class EventLoopLimiter implements Limiter {
     return true;
   }
 
-  private turnEnded(): void {
+  private learn(busy: number): void {
     // A shed request costs about a tenth of a served one: counted whole, the more a turn shed, the fewer the next would serve.
-    const cost = (this.now() - this.turnStart) / (this.served + this.shed * SHED_WEIGHT);
+    const cost = busy / (this.served + this.shed * SHED_WEIGHT);
     this.costPerRequest = this.costPerRequest === 0 ? cost : this.costPerRequest * 0.9 + cost * 0.1;
-    this.turnStart = -1;
   }
 }
 
