@@ -11,6 +11,8 @@ const load = (okPerSecond: number, okP99: number, counts: Record<string, number>
   okP50: okP99 / 4,
   okP99,
   okMax: okP99 * 2,
+  lateSends: 0,
+  clientBusy: 0.5,
 });
 const run = (over: Partial<TargetRun>): TargetRun => ({ coldStartMs: 500, idleRssMiB: 60, peakRssMiB: 120, ...over });
 

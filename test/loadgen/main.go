@@ -19,6 +19,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
@@ -147,9 +148,23 @@ func closedLoop(send func(context.Context) string, workers int, warmup, duration
 	return measured, all
 }
 
+// began is when the program started: clientBusy is the share of the time since that the process was on a CPU.
+var began = time.Now()
+
+// clientBusy is the CPU time this process used over its wall time: pinned to one core, near 1 means that
+// the load generator, not the server, set the pace, and the latencies it measured are partly its own.
+func clientBusy() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return -1
+	}
+	cpu := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	return cpu.Seconds() / time.Since(began).Seconds()
+}
+
 // report prints the summary of the measured requests as one JSON line, with the counts of all sent, warm-up included, when known.
 func report(measured, all []outcome, late int64, duration time.Duration) {
-	summary := map[string]any{"offered": len(measured), "seconds": duration.Seconds(), "lateSends": late}
+	summary := map[string]any{"offered": len(measured), "seconds": duration.Seconds(), "lateSends": late, "clientBusy": clientBusy()}
 	if all != nil {
 		total := map[string]int{}
 		for _, r := range all {

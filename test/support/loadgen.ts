@@ -15,6 +15,10 @@ export interface Load {
   shedP99?: number;
   okMax: number;
   shedMax?: number;
+  /** Requests loadgen sent more than 10 ms after their scheduled time: over 0, it could not offer the rate asked. */
+  lateSends: number;
+  /** loadgen's CPU time over its wall time: near 1, pinned to one core, it set the pace itself. */
+  clientBusy: number;
 }
 
 /** runLoad runs loadgen against one server of the service (HTTP over 256 connections at most, gRPC over 4) with args, on core 1 where the machine can pin. */
