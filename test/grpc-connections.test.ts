@@ -33,6 +33,15 @@ function goaway(s: ClientHttp2Session): Promise<{ code: number; data: string }> 
   });
 }
 
+/** wentAway tells, when asked, whether the server has sent s a GOAWAY since it was called. */
+function wentAway(s: ClientHttp2Session): () => boolean {
+  let away = false;
+  s.once("goaway", () => {
+    away = true;
+  });
+  return () => away;
+}
+
 /** sayHello makes a raw gRPC SayHello on s and resolves with the reply's message and grpc-status. */
 function sayHello(s: ClientHttp2Session, name: string): Promise<{ message: string; status: string }> {
   return openSayHello(s, name).finish();
@@ -129,16 +138,13 @@ describe("gRPC connections: keepalive enforcement, as grpc-go's EnforcementPolic
     const running = await startApp();
     try {
       const s = await session(running.grpcAddress);
-      let away = false;
-      s.once("goaway", () => {
-        away = true;
-      });
+      const away = wentAway(s);
       for (let i = 0; i < 10; i++) {
         assert.deepEqual(await sayHello(s, `bdp${i}`), { message: `Hello bdp${i}`, status: "0" });
         assert.equal(await ping(s), "ack");
         assert.equal(await ping(s), "ack");
       }
-      assert.equal(away, false);
+      assert.equal(away(), false);
       s.close();
     } finally {
       await running.stop();
@@ -149,10 +155,7 @@ describe("gRPC connections: keepalive enforcement, as grpc-go's EnforcementPolic
     const running = await startApp();
     try {
       const s = await session(running.grpcAddress);
-      let away = false;
-      s.once("goaway", () => {
-        away = true;
-      });
+      const away = wentAway(s);
       // Six calls open at once, their messages sent; then each is ended, answered, and followed by a ping: the
       // server sees no new call and no message between the pings, only its own replies.
       const calls = Array.from({ length: 6 }, (_, i) => openSayHello(s, `bdp${i}`));
@@ -160,7 +163,7 @@ describe("gRPC connections: keepalive enforcement, as grpc-go's EnforcementPolic
         assert.deepEqual(await c.finish(), { message: `Hello bdp${i}`, status: "0" });
         assert.equal(await ping(s), "ack");
       }
-      assert.equal(away, false);
+      assert.equal(away(), false);
       // Past the replies, the strikes count again: the fourth ping with no reply between is one too many.
       const closed = goaway(s);
       assert.deepEqual([await ping(s), await ping(s)], ["ack", "ack"]);
