@@ -1,5 +1,6 @@
 import "reflect-metadata";
 import assert from "node:assert/strict";
+import { Agent, request } from "node:http";
 import { after, before, describe, it } from "node:test";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { newLogger } from "@kratos-ts/kratos/log";
@@ -477,6 +478,56 @@ describe("the express app of an HTTP server", () => {
     assert.deepEqual({ status: wrongMethod.status, allow: wrongMethod.headers.get("allow") }, { status: 405, allow: "GET, PUT, HEAD" });
     // The binding never reached express; the two unmatched requests did.
     assert.deepEqual(seen, ["/static/a.txt", "/static/a.txt/more", "/v1/echo/5"]);
+  });
+});
+
+describe("a stop, for what the express app of an HTTP server serves", () => {
+  it("closes the connection of a request it answers during the stop, and counts one still running as cut when the stop is forced", async () => {
+    const logs = new LogCapture();
+    let reached: () => void = () => {};
+    const heldReached = new Promise<void>((resolve) => {
+      reached = resolve;
+    });
+    const s = await startEchoServers(newLogger({ id: "t", name: "echo", version: "t", destination: logs }), {
+      beforeStart: (http) => {
+        http.app.get("/mounted/quick", (_req, res) => {
+          res.send("quick");
+        });
+        // Never answers: only the forced stop ends it.
+        http.app.get("/mounted/held", () => reached());
+      },
+    });
+    const port = Number(s.http.address.split(":").at(-1));
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const get = (path: string) =>
+      new Promise<{ status?: number; connection?: string; error?: string }>((resolve) => {
+        const req = request({ host: "127.0.0.1", port, path, agent }, (res) => {
+          res.resume();
+          res.on("end", () => resolve({ status: res.statusCode, connection: res.headers.connection }));
+        });
+        req.on("error", (err: NodeJS.ErrnoException) => resolve({ error: err.code ?? err.message }));
+        req.end();
+      });
+    try {
+      // A keep-alive connection open before the stop, and a request still running when it begins.
+      assert.deepEqual(await get("/mounted/quick"), { status: 200, connection: "keep-alive" });
+      const held = fetch(`${s.httpURL}/mounted/held`).then(
+        (r) => `status ${r.status}`,
+        () => "no answer",
+      );
+      await heldReached;
+      const force = new AbortController();
+      const stopped = s.http.stop(force.signal);
+      assert.deepEqual(await get("/mounted/quick"), { status: 200, connection: "close" });
+      force.abort();
+      await stopped;
+      assert.equal(await held, "no answer");
+      const warned = logs.lines.filter((l) => l.level === "WARN").map((l) => l.msg);
+      assert.deepEqual(warned, ["[HTTP] server couldn't stop gracefully in time, doing force stop: 1 request cut"]);
+    } finally {
+      agent.destroy();
+      await s.stop();
+    }
   });
 });
 

@@ -237,10 +237,18 @@ export class HTTPServer implements Server {
       return;
     }
     const found = this.table.find(req.method ?? "GET", path);
-    if (!found) this.app(req, res);
+    if (!found) this.serveByExpress(req, res);
     // StrictSlash: a route matched with a slash its template does not end in moves to the form without it.
     else if (endsWithSlash(path) !== endsWithSlash(found.template)) this.redirect(res, toggleSlash(path) + search);
     else this.serveFound(req, res, found, search);
+  }
+
+  /** serveByExpress hands a request to the express app, in flight and closing its connection during a stop as the table's requests do. */
+  private serveByExpress(req: IncomingMessage, res: ServerResponse): void {
+    this.inFlight++;
+    res.once("close", () => this.inFlight--);
+    this.closeIfStopping(res);
+    this.app(req, res);
   }
 
   /** unmatched answers a request that neither the table nor anything mounted on app served: 301, 204, 405 or 404. */
