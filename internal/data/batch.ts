@@ -1,6 +1,7 @@
 import { AsyncResource } from "node:async_hooks";
 import { type Context, runInContext } from "@kratos-ts/kratos/context";
 import type { CompiledQuery, Kysely } from "kysely";
+import { firstRow } from "./prepared.js";
 import type { Database } from "./schema.js";
 
 interface Pending<A, R> {
@@ -48,11 +49,7 @@ export class GroupCommit<A, R> {
     if (batch.length === 1) {
       // Alone, the statement is its own transaction.
       const [only] = batch as [Pending<A, R>];
-      try {
-        only.resolve(firstRow((await runInContext(only.ctx, () => this.db.executeQuery(this.statement(only.args)))).rows));
-      } catch (err) {
-        only.reject(err);
-      }
+      await this.execute(this.db, only).then(only.resolve, only.reject);
       return;
     }
     let settled: Array<() => void>;
@@ -61,7 +58,7 @@ export class GroupCommit<A, R> {
         const outcomes: Array<() => void> = [];
         for (const p of batch) {
           try {
-            const row = firstRow((await runInContext(p.ctx, () => tx.executeQuery(this.statement(p.args)))).rows);
+            const row = await this.execute(tx, p);
             outcomes.push(() => p.resolve(row));
           } catch (err) {
             outcomes.push(() => p.reject(err));
@@ -75,10 +72,9 @@ export class GroupCommit<A, R> {
     }
     for (const settle of settled) settle();
   }
-}
 
-function firstRow<R>(rows: R[]): R {
-  const row = rows[0];
-  if (row === undefined) throw new Error("the statement returned no row");
-  return row;
+  /** execute runs p's statement on db (or the transaction), in p's request's context, and gives its first row. */
+  private async execute(db: Kysely<Database>, p: Pending<A, R>): Promise<R> {
+    return firstRow((await runInContext(p.ctx, () => db.executeQuery(this.statement(p.args)))).rows);
+  }
 }

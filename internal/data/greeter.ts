@@ -4,7 +4,7 @@ import { inject, injectable } from "tsyringe";
 import { ErrGreeterAlreadyExists, ErrUserNotFound, type Greeter, type GreeterRepo, type Page, type PageRequest } from "../biz/greeter.js";
 import { GroupCommit } from "./batch.js";
 import { Data } from "./data.js";
-import { prepare } from "./prepared.js";
+import { firstRow, prepare } from "./prepared.js";
 import type { GreetersTable } from "./schema.js";
 import { guard } from "./unavailable.js";
 
@@ -28,25 +28,20 @@ export class GreeterStore implements GreeterRepo {
       const saves = new GroupCommit(data.db, upsert);
       this.upsert = (ctx, hello, now) => saves.run(ctx, { hello, now });
     } else {
-      this.upsert = async (_ctx, hello, now) => {
-        const row = (await data.db.executeQuery(upsert({ hello, now }))).rows[0];
-        if (!row) throw new Error(`the upsert of ${hello} returned no row`);
-        return row;
-      };
+      this.upsert = async (_ctx, hello, now) => firstRow((await data.db.executeQuery(upsert({ hello, now }))).rows);
     }
   }
 
   async save(ctx: Context, hello: string): Promise<Greeter> {
-    const db = this.data.db;
     const now = Date.now();
-    const row = { hello, greet_count: 1, created_at: now, updated_at: now };
     if (!this.upsert) {
       // MySQL has no RETURNING: the upsert and the read of its result share one transaction, tried again
       // when InnoDB picks it as a deadlock victim, as concurrent upserts of one new key can be.
+      const row = { hello, greet_count: 1, created_at: now, updated_at: now };
       return guard(
         ctx,
         retryDeadlock(() =>
-          db.transaction().execute(async (tx) => {
+          this.data.db.transaction().execute(async (tx) => {
             await tx.insertInto("greeters").values(row).onDuplicateKeyUpdate({ greet_count: sql`greet_count + 1`, updated_at: now }).execute();
             return toGreeter(await tx.selectFrom("greeters").selectAll().where("hello", "=", hello).executeTakeFirstOrThrow());
           }),

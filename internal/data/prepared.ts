@@ -20,3 +20,10 @@ export function prepare<P extends string, R>(
   for (const name of names) if (!slots.includes(name)) throw new Error(`prepare: ${name} is no parameter of ${compiled.sql}`);
   return (values) => ({ ...compiled, parameters: slots.map((name, i) => (name === undefined ? compiled.parameters[i] : values[name])) });
 }
+
+/** firstRow is the row a statement that always returns one (an upsert with RETURNING) returned. */
+export function firstRow<R>(rows: R[]): R {
+  const row = rows[0];
+  if (row === undefined) throw new Error("the statement returned no row");
+  return row;
+}

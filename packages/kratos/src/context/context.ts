@@ -145,14 +145,9 @@ export class TransportContext implements Context {
    * AbortController as well. The transports answer every call by its deadline with it.
    */
   onExpire(fn: () => void): () => void {
-    const expiry = this.expiry ?? [];
-    this.expiry = expiry;
-    expiry.push(fn);
+    this.expiry ??= [];
     this.armDeadline();
-    return () => {
-      const i = expiry.indexOf(fn);
-      if (i >= 0) expiry.splice(i, 1);
-    };
+    return addTo(this.expiry, fn);
   }
 
   race<T>(work: Promise<T>): Promise<T> {
@@ -185,16 +180,9 @@ export class TransportContext implements Context {
     if (!this.gone) {
       const gone: Array<() => void> = [];
       this.gone = gone;
-      this.init.onClientGone?.(() => {
-        for (const f of gone.splice(0)) f();
-      });
+      this.init.onClientGone?.(() => runAll(gone));
     }
-    const gone = this.gone;
-    gone.push(fn);
-    return () => {
-      const i = gone.indexOf(fn);
-      if (i >= 0) gone.splice(i, 1);
-    };
+    return addTo(this.gone, fn);
   }
 
   /** done releases the deadline timer once the reply is sent. */
@@ -212,10 +200,23 @@ export class TransportContext implements Context {
   private expire(): void {
     const expiry = this.expiry;
     this.expiry = undefined;
-    // A copy: a callback that unregisters itself (race settling) would make the loop skip the one after it.
-    if (expiry) for (const fn of [...expiry]) fn();
+    if (expiry) runAll(expiry);
     this.controller?.abort(DEADLINE_EXCEEDED);
   }
+}
+
+/** addTo puts fn on list and returns the function that takes it off again. */
+function addTo(list: Array<() => void>, fn: () => void): () => void {
+  list.push(fn);
+  return () => {
+    const i = list.indexOf(fn);
+    if (i >= 0) list.splice(i, 1);
+  };
+}
+
+/** runAll empties list, then calls what it held: a callback that takes itself off (race settling) skips no other. */
+function runAll(list: Array<() => void>): void {
+  for (const fn of list.splice(0)) fn();
 }
 
 /** deadlineAfter returns the deadline of a request that starts now and may take timeoutMs. */

@@ -76,7 +76,7 @@ export class EventLoopLimiter implements Limiter {
     this.load = opts.load ?? eventLoopLoad();
     this.now = opts.now ?? (() => performance.now());
     this.afterTurn = opts.afterTurn ?? setImmediate;
-    this.busy = opts.busy ?? opts.now ?? (() => performance.eventLoopUtilization().active);
+    this.busy = opts.busy ?? opts.now ?? loopBusy;
   }
 
   allow(): boolean {
@@ -116,6 +116,11 @@ export interface EventLoopLoadOptions {
   busy?: () => number;
 }
 
+/** loopBusy is the time the event loop has worked since it started, in ms. */
+function loopBusy(): number {
+  return performance.eventLoopUtilization().active;
+}
+
 /** How long apart two samples of the load are at least, in ms: a sample costs more than a request's check. */
 const SAMPLE_EVERY = 10;
 
@@ -136,7 +141,7 @@ export function eventLoopLoad(opts: EventLoopLoadOptions = {}): () => number {
   if (shared && sharedLoad) return sharedLoad;
   const window = opts.window ?? 100;
   const now = opts.now ?? (() => performance.now());
-  const busy = opts.busy ?? (() => performance.eventLoopUtilization().active);
+  const busy = opts.busy ?? loopBusy;
   let load = 0;
   let sampledAt = now();
   let busyAt = busy();

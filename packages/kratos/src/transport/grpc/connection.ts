@@ -73,11 +73,11 @@ function enforcePings(session: Http2Session, policy: ConnectionPolicy): void {
   };
   session.on("stream", (stream) => {
     openCalls++;
-    forgiveNext = true;
+    forgive();
     stream.on("data", forgive);
     stream.once("close", () => {
       openCalls--;
-      forgiveNext = true;
+      forgive();
     });
   });
   session.on("ping", () => {
